@@ -1,0 +1,51 @@
+//! Project automation for codearts-rs, run as `cargo xtask <command>`.
+//!
+//! - `import-spec`: reads the official SDK packages (pinned) and writes `spec/*.json`.
+//! - `codegen [--check]`: renders models, facades and tests from `spec/`.
+//! - `release [--dry-run]`: bumps versions, writes the changelog, dry-runs `cargo publish`.
+
+mod import_spec;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The workspace root: the parent of this crate's folder.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((c, r)) => (c.as_str(), r),
+        None => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match command {
+        "import-spec" => import_spec::run(rest),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  import-spec [--offline]   read the pinned official SDK packages and rewrite spec/
+  codegen [--check]         render generated code from spec/ (--check: fail if stale)
+  release [--dry-run]       bump versions, write CHANGELOG.md, dry-run cargo publish";
