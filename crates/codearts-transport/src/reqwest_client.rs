@@ -1,0 +1,172 @@
+//! The default [`HttpClient`]: reqwest with rustls, no OpenSSL.
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+
+use crate::{Body, Error, ErrorKind, HttpClient, Request, Response};
+
+/// The `User-Agent` the SDK sends unless told otherwise.
+pub const DEFAULT_USER_AGENT: &str = concat!("codearts-rs/", env!("CARGO_PKG_VERSION"));
+
+/// An [`HttpClient`] on reqwest.
+///
+/// ```
+/// use std::time::Duration;
+/// use codearts_transport::ReqwestClient;
+///
+/// let client = ReqwestClient::builder()
+///     .connect_timeout(Duration::from_secs(5))
+///     .read_timeout(Duration::from_secs(30))
+///     .build()?;
+/// # Ok::<(), codearts_transport::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ReqwestClient {
+    client: reqwest::Client,
+}
+
+impl ReqwestClient {
+    /// A client with the default settings.
+    pub fn new() -> Result<Self, Error> {
+        Self::builder().build()
+    }
+
+    /// A builder for the client's settings.
+    pub fn builder() -> ReqwestClientBuilder {
+        ReqwestClientBuilder::default()
+    }
+
+    /// Wraps a `reqwest::Client` the caller built: its settings are used as they are.
+    pub fn from_client(client: reqwest::Client) -> Self {
+        ReqwestClient { client }
+    }
+}
+
+impl fmt::Debug for ReqwestClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReqwestClient").finish_non_exhaustive()
+    }
+}
+
+/// Settings of a [`ReqwestClient`].
+#[derive(Clone)]
+pub struct ReqwestClientBuilder {
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    proxy: Option<String>,
+    user_agent: String,
+    pool_max_idle_per_host: usize,
+}
+
+impl Default for ReqwestClientBuilder {
+    fn default() -> Self {
+        ReqwestClientBuilder {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(60),
+            proxy: None,
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            pool_max_idle_per_host: 32,
+        }
+    }
+}
+
+impl fmt::Debug for ReqwestClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A proxy URL may carry a password: only say whether there is one.
+        f.debug_struct("ReqwestClientBuilder")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("proxy", &self.proxy.as_ref().map(|_| "** redacted **"))
+            .field("user_agent", &self.user_agent)
+            .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
+            .finish()
+    }
+}
+
+impl ReqwestClientBuilder {
+    /// How long to wait for a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long to wait for each read from the connection (default 60 s).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Sends every request, `http://` and `https://` alike, through this proxy.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
+        self
+    }
+
+    /// Replaces the default `User-Agent` (`codearts-rs/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// How many idle connections to keep per host (default 32).
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.pool_max_idle_per_host = max;
+        self
+    }
+
+    /// Builds the client; a malformed proxy URL is a [`ErrorKind::Config`] error.
+    pub fn build(self) -> Result<ReqwestClient, Error> {
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout)
+            .user_agent(self.user_agent)
+            .pool_max_idle_per_host(self.pool_max_idle_per_host);
+        if let Some(proxy) = &self.proxy {
+            let proxy = reqwest::Proxy::all(proxy)
+                .map_err(|e| Error::config("the proxy URL is not valid").with_source(e))?;
+            builder = builder.proxy(proxy);
+        }
+        let client = builder
+            .build()
+            .map_err(|e| Error::config("the HTTP client could not be built").with_source(e))?;
+        Ok(ReqwestClient { client })
+    }
+}
+
+#[async_trait]
+impl HttpClient for ReqwestClient {
+    async fn send(&self, request: Request) -> Result<Response, Error> {
+        let request = reqwest::Request::try_from(request).map_err(|e| {
+            Error::invalid_request("the request is not valid for HTTP").with_source(e)
+        })?;
+        let response = self.client.execute(request).await.map_err(map_error)?;
+        let mut builder = http::Response::builder()
+            .status(response.status())
+            .version(response.version());
+        if let Some(headers) = builder.headers_mut() {
+            *headers = response.headers().clone();
+        }
+        let stream = response
+            .bytes_stream()
+            .map(|chunk| chunk.map_err(map_error));
+        builder
+            .body(Body::from_stream(stream))
+            .map_err(|e| Error::new(ErrorKind::Io, "malformed response").with_source(e))
+    }
+}
+
+fn map_error(error: reqwest::Error) -> Error {
+    let (kind, message) = if error.is_timeout() {
+        (ErrorKind::Timeout, "the request timed out")
+    } else if error.is_connect() {
+        (ErrorKind::Connect, "could not connect")
+    } else if error.is_builder() {
+        (ErrorKind::InvalidRequest, "the request could not be built")
+    } else {
+        (ErrorKind::Io, "the connection failed")
+    };
+    Error::new(kind, message).with_source(error.without_url())
+}
