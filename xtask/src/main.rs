@@ -4,6 +4,7 @@
 //! - `codegen [--check]`: renders models, facades and tests from `spec/`.
 //! - `release [--dry-run]`: bumps versions, writes the changelog, dry-runs `cargo publish`.
 
+mod codegen;
 mod import_spec;
 
 use std::path::PathBuf;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
     };
     let result = match command {
         "import-spec" => import_spec::run(rest),
+        "codegen" => codegen::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

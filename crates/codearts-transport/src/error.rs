@@ -36,6 +36,8 @@ pub enum ErrorKind {
     Config,
     /// A response body exceeded the configured size limit.
     BodyTooLarge,
+    /// The client's stub does not implement this operation (a mock that was not told about it).
+    Unimplemented,
 }
 
 impl fmt::Display for ErrorKind {
@@ -50,6 +52,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::InvalidRequest => "invalid request",
             ErrorKind::Config => "invalid configuration",
             ErrorKind::BodyTooLarge => "response body too large",
+            ErrorKind::Unimplemented => "not implemented",
         })
     }
 }

@@ -26,10 +26,12 @@ mod client;
 pub mod encoding;
 mod error;
 pub mod error_body;
+pub mod multipart;
 mod operation;
 #[cfg(feature = "reqwest")]
 mod reqwest_client;
 pub mod retry_after;
+mod service;
 
 pub use body::{Body, ByteStream};
 #[cfg(any(test, feature = "mock"))]
@@ -42,6 +44,7 @@ pub use operation::{
 };
 #[cfg(feature = "reqwest")]
 pub use reqwest_client::{ReqwestClient, ReqwestClientBuilder, DEFAULT_USER_AGENT};
+pub use service::{Region, ServiceHttp};
 
 pub use bytes::Bytes;
 pub use http;

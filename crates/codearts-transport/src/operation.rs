@@ -220,6 +220,18 @@ impl RawResponse {
         })
     }
 
+    /// The body as text: a JSON string is unquoted, anything else is taken as UTF-8 text.
+    pub fn text(&self) -> Result<String, Error> {
+        if let Ok(serde_json::Value::String(s)) = serde_json::from_slice(&self.body) {
+            return Ok(s);
+        }
+        String::from_utf8(self.body.to_vec()).map_err(|e| {
+            Error::new(ErrorKind::Decode, "the response body is not UTF-8 text")
+                .with_source(e)
+                .with_status(self.status)
+        })
+    }
+
     /// A response header as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
