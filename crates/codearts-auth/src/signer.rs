@@ -235,7 +235,7 @@ pub fn sign(
 }
 
 fn header_value(name: &str, value: &str) -> Result<HeaderValue, Error> {
-    HeaderValue::from_str(value).map_err(|_| {
+    HeaderValue::from_bytes(value.as_bytes()).map_err(|_| {
         Error::invalid_request(format!(
             "the value of the {name} header contains characters a header cannot carry"
         ))
