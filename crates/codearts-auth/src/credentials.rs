@@ -6,7 +6,7 @@
 use std::fmt;
 
 use codearts_transport::Error;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 /// What `Debug` prints instead of a secret.
 pub(crate) const REDACTED: &str = "** redacted **";
@@ -258,16 +258,15 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// True when two secrets are equal (used by tests and the chain; not constant-time).
-#[allow(dead_code)]
-pub(crate) fn same_secret(a: &SecretString, b: &str) -> bool {
-    a.expose_secret() == b
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use codearts_transport::ErrorKind;
+    use secrecy::ExposeSecret;
+
+    fn same_secret(a: &SecretString, b: &str) -> bool {
+        a.expose_secret() == b
+    }
 
     #[test]
     fn empty_keys_are_config_errors() {
