@@ -244,6 +244,11 @@ fn header_value(name: &str, value: &str) -> Result<HeaderValue, Error> {
 
 /// True when the official signer would mark the body unsigned: a `Content-Type` is set and
 /// starts with neither `application/json` nor `application/bson` (compared untrimmed).
+///
+/// The Python signer looks the header up by the exact name `Content-Type`, so a request it is
+/// given with a lower-case `content-type` keeps a hashed body. Header names here are
+/// case-insensitive, so this always follows the `Content-Type` spelling, which is the one the
+/// official clients send.
 pub fn needs_unsigned_payload(headers: &HeaderMap) -> bool {
     match headers.get(CONTENT_TYPE) {
         Some(value) => {
