@@ -1,0 +1,194 @@
+//! The auth layer: an [`HttpClient`] that authenticates every request it passes on.
+
+use std::fmt;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use codearts_transport::{Endpoint, Error, HttpClient, Request, Response, SharedHttpClient};
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::credentials::{AkSkCredentials, Credentials};
+use crate::signer::{sign, SigningRequest, X_SDK_DATE};
+use crate::token::{StaticToken, TokenProvider, X_AUTH_TOKEN};
+
+enum Mode {
+    Sign(AkSkCredentials),
+    Iam(Arc<TokenProvider>),
+    Static(StaticToken),
+}
+
+impl fmt::Debug for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mode::Sign(c) => f.debug_tuple("Sign").field(c).finish(),
+            Mode::Iam(p) => f.debug_tuple("IamToken").field(p).finish(),
+            Mode::Static(t) => f.debug_tuple("StaticToken").field(t).finish(),
+        }
+    }
+}
+
+/// Wraps a client and authenticates each request on its way out: signs it with an AK/SK pair
+/// (a fresh `X-Sdk-Date` each time, so put retries outside this layer), or sets
+/// `X-Auth-Token` from a [`TokenProvider`] or a [`StaticToken`].
+pub struct AuthLayer {
+    inner: SharedHttpClient,
+    mode: Mode,
+    clock: SharedClock,
+    clock_offset: AtomicI64,
+}
+
+impl AuthLayer {
+    /// Signs every request with `credentials` (`SDK-HMAC-SHA256`).
+    pub fn signing(credentials: AkSkCredentials, inner: SharedHttpClient) -> Self {
+        Self::with_mode(Mode::Sign(credentials), inner)
+    }
+
+    /// Sends a token from `provider` as `X-Auth-Token`.
+    pub fn iam_token(provider: Arc<TokenProvider>, inner: SharedHttpClient) -> Self {
+        Self::with_mode(Mode::Iam(provider), inner)
+    }
+
+    /// Sends `token` as `X-Auth-Token`.
+    pub fn static_token(token: StaticToken, inner: SharedHttpClient) -> Self {
+        Self::with_mode(Mode::Static(token), inner)
+    }
+
+    /// The layer `credentials` call for. Password credentials need the IAM endpoint to get
+    /// tokens from (IAM is asked through `inner`); without one this is an
+    /// [`ErrorKind::Config`] error.
+    ///
+    /// [`ErrorKind::Config`]: codearts_transport::ErrorKind::Config
+    pub fn from_credentials(
+        credentials: Credentials,
+        inner: SharedHttpClient,
+        iam_endpoint: Option<Endpoint>,
+    ) -> Result<Self, Error> {
+        Ok(match credentials {
+            Credentials::AkSk(c) => Self::signing(c, inner),
+            Credentials::Token(t) => Self::static_token(StaticToken::from(t), inner),
+            Credentials::Password(c) => {
+                let endpoint = iam_endpoint.ok_or_else(|| {
+                    Error::config(
+                        "password credentials need an IAM endpoint: set a region, pass the \
+                         endpoint, or set HUAWEICLOUD_SDK_IAM_ENDPOINT",
+                    )
+                })?;
+                let provider = TokenProvider::new(c, endpoint, inner.clone());
+                Self::iam_token(Arc::new(provider), inner)
+            }
+        })
+    }
+
+    fn with_mode(mode: Mode, inner: SharedHttpClient) -> Self {
+        AuthLayer {
+            inner,
+            mode,
+            clock: Arc::new(SystemClock),
+            clock_offset: AtomicI64::new(0),
+        }
+    }
+
+    /// Reads the signing time from `clock` instead of the system clock.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Signs with the clock moved by `seconds` (positive: later), to match a server whose
+    /// clock differs from ours.
+    pub fn with_clock_offset(self, seconds: i64) -> Self {
+        self.set_clock_offset(seconds);
+        self
+    }
+
+    /// Changes the clock offset of later signatures (see [`AuthLayer::with_clock_offset`]).
+    pub fn set_clock_offset(&self, seconds: i64) {
+        self.clock_offset.store(seconds, Ordering::Relaxed);
+    }
+
+    /// The clock offset in seconds.
+    pub fn clock_offset(&self) -> i64 {
+        self.clock_offset.load(Ordering::Relaxed)
+    }
+
+    /// The token provider, in IAM token mode (to invalidate its token after a 401).
+    pub fn token_provider(&self) -> Option<&Arc<TokenProvider>> {
+        match &self.mode {
+            Mode::Iam(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The client requests are passed to.
+    pub fn inner(&self) -> &SharedHttpClient {
+        &self.inner
+    }
+
+    /// The signing time: the clock's time moved by the offset.
+    pub fn signing_time(&self) -> SystemTime {
+        let now = self.clock.now();
+        let offset = self.clock_offset();
+        let by = Duration::from_secs(offset.unsigned_abs());
+        let moved = if offset >= 0 {
+            now.checked_add(by)
+        } else {
+            now.checked_sub(by)
+        };
+        moved.unwrap_or(now)
+    }
+
+    /// Adds authentication to `request` without sending it.
+    pub async fn authorize(&self, request: &mut Request) -> Result<(), Error> {
+        match &self.mode {
+            Mode::Sign(credentials) => {
+                // A request may come back for another attempt: sign it afresh.
+                request.headers_mut().remove(X_SDK_DATE);
+                request.headers_mut().remove(AUTHORIZATION);
+                let signature = sign(
+                    &SigningRequest::from_request(request),
+                    credentials,
+                    self.signing_time(),
+                )?;
+                signature.apply(request.headers_mut());
+            }
+            Mode::Iam(provider) => {
+                let token = provider.token().await?;
+                set_token(request, &token)?;
+            }
+            Mode::Static(token) => set_token(request, token.token())?,
+        }
+        Ok(())
+    }
+}
+
+fn set_token(request: &mut Request, token: &SecretString) -> Result<(), Error> {
+    let mut value = HeaderValue::from_str(token.expose_secret())
+        .map_err(|_| Error::config("the IAM token contains characters a header cannot carry"))?;
+    value.set_sensitive(true);
+    request
+        .headers_mut()
+        .insert(HeaderName::from_static(X_AUTH_TOKEN), value);
+    Ok(())
+}
+
+#[async_trait]
+impl HttpClient for AuthLayer {
+    async fn send(&self, mut request: Request) -> Result<Response, Error> {
+        self.authorize(&mut request).await?;
+        self.inner.send(request).await
+    }
+}
+
+impl fmt::Debug for AuthLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthLayer")
+            .field("mode", &self.mode)
+            .field("clock_offset", &self.clock_offset())
+            .field("inner", &self.inner)
+            .finish()
+    }
+}

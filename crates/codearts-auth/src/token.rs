@@ -1,0 +1,376 @@
+//! IAM tokens: obtained with a user name and password, cached, refreshed ahead of expiry.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use codearts_transport::{execute, Endpoint, Error, ErrorKind, OperationRequest, SharedHttpClient};
+use http::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::json;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::credentials::{PasswordCredentials, Redacted, TokenScope};
+
+/// How long before expiry a cached token is replaced, unless configured otherwise (5 minutes).
+pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(5 * 60);
+
+/// The response header carrying a new IAM token.
+pub const X_SUBJECT_TOKEN: &str = "x-subject-token";
+
+/// The request header carrying an IAM token.
+pub const X_AUTH_TOKEN: &str = "x-auth-token";
+
+/// The largest IAM token response read (the catalog makes it large).
+const IAM_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// The IAM endpoints of the regions the official SDK knows.
+const IAM_REGIONS: &[(&str, &str)] = &[
+    ("af-south-1", "https://iam.af-south-1.myhuaweicloud.com"),
+    ("ae-ad-1", "https://iam.ae-ad-1.myhuaweicloud.com"),
+    (
+        "ap-southeast-1",
+        "https://iam.ap-southeast-1.myhuaweicloud.com",
+    ),
+    (
+        "ap-southeast-2",
+        "https://iam.ap-southeast-2.myhuaweicloud.com",
+    ),
+    (
+        "ap-southeast-3",
+        "https://iam.ap-southeast-3.myhuaweicloud.com",
+    ),
+    (
+        "ap-southeast-4",
+        "https://iam.ap-southeast-4.myhuaweicloud.com",
+    ),
+    ("cn-east-2", "https://iam.cn-east-2.myhuaweicloud.com"),
+    ("cn-east-3", "https://iam.cn-east-3.myhuaweicloud.com"),
+    ("cn-east-4", "https://iam.cn-east-4.myhuaweicloud.com"),
+    ("cn-east-5", "https://iam.cn-east-5.myhuaweicloud.com"),
+    ("cn-north-1", "https://iam.cn-north-1.myhuaweicloud.com"),
+    ("cn-north-12", "https://iam.cn-north-12.myhuaweicloud.com"),
+    ("cn-north-2", "https://iam.cn-north-2.myhuaweicloud.com"),
+    ("cn-north-4", "https://iam.cn-north-4.myhuaweicloud.com"),
+    ("cn-north-9", "https://iam.cn-north-9.myhuaweicloud.com"),
+    ("cn-south-1", "https://iam.cn-south-1.myhuaweicloud.com"),
+    ("cn-south-2", "https://iam.cn-south-2.myhuaweicloud.com"),
+    (
+        "cn-southwest-2",
+        "https://iam.cn-southwest-2.myhuaweicloud.com",
+    ),
+    ("eu-west-0", "https://iam.eu-west-0.myhuaweicloud.com"),
+    ("eu-west-101", "https://iam.eu-west-101.myhuaweicloud.eu"),
+    ("la-north-2", "https://iam.la-north-2.myhuaweicloud.com"),
+    ("la-south-2", "https://iam.la-south-2.myhuaweicloud.com"),
+    ("me-east-1", "https://iam.me-east-1.myhuaweicloud.com"),
+    (
+        "my-kualalumpur-1",
+        "https://iam.my-kualalumpur-1.myhuaweicloud.com",
+    ),
+    ("na-mexico-1", "https://iam.na-mexico-1.myhuaweicloud.com"),
+    ("ru-moscow-1", "https://iam.ru-moscow-1.myhuaweicloud.com"),
+    ("sa-brazil-1", "https://iam.sa-brazil-1.myhuaweicloud.com"),
+    ("tr-west-1", "https://iam.tr-west-1.myhuaweicloud.com"),
+];
+
+/// The IAM endpoint of `region` (e.g. `cn-north-4`); an unknown region is an
+/// [`ErrorKind::Config`] error.
+pub fn iam_endpoint_for_region(region: &str) -> Result<Endpoint, Error> {
+    match IAM_REGIONS.iter().find(|(id, _)| *id == region) {
+        Some((_, url)) => Endpoint::parse(url),
+        None => Err(Error::config(format!(
+            "no IAM endpoint is known for region `{region}`: pass the IAM endpoint explicitly \
+             or set HUAWEICLOUD_SDK_IAM_ENDPOINT"
+        ))),
+    }
+}
+
+/// The regions [`iam_endpoint_for_region`] knows.
+pub fn iam_regions() -> impl Iterator<Item = &'static str> {
+    IAM_REGIONS.iter().map(|(id, _)| *id)
+}
+
+/// A caller-supplied IAM token, sent as it is.
+#[derive(Clone)]
+pub struct StaticToken {
+    token: SecretString,
+}
+
+impl StaticToken {
+    /// Wraps `token`; an empty token is an [`ErrorKind::Config`] error.
+    pub fn new(token: impl Into<String>) -> Result<Self, Error> {
+        let token = token.into();
+        if token.is_empty() {
+            return Err(Error::config("the IAM token is empty"));
+        }
+        Ok(StaticToken {
+            token: SecretString::from(token),
+        })
+    }
+
+    /// The token.
+    pub fn token(&self) -> &SecretString {
+        &self.token
+    }
+}
+
+impl From<SecretString> for StaticToken {
+    fn from(token: SecretString) -> Self {
+        StaticToken { token }
+    }
+}
+
+impl fmt::Debug for StaticToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaticToken")
+            .field("token", &Redacted)
+            .finish()
+    }
+}
+
+struct Cached {
+    token: SecretString,
+    expires_at: SystemTime,
+}
+
+/// Obtains IAM tokens for a user name and password, caches them and refreshes them when they
+/// are within the refresh window of expiry.
+///
+/// However many tasks ask for a token at once, one request goes to IAM: the others wait for
+/// its answer.
+pub struct TokenProvider {
+    client: SharedHttpClient,
+    endpoint: Endpoint,
+    credentials: PasswordCredentials,
+    refresh_window: Duration,
+    clock: SharedClock,
+    state: tokio::sync::Mutex<Option<Cached>>,
+}
+
+impl TokenProvider {
+    /// A provider asking the IAM service at `iam_endpoint` through `client` (which must not
+    /// itself add authentication).
+    pub fn new(
+        credentials: PasswordCredentials,
+        iam_endpoint: Endpoint,
+        client: SharedHttpClient,
+    ) -> Self {
+        TokenProvider {
+            client,
+            endpoint: iam_endpoint,
+            credentials,
+            refresh_window: DEFAULT_REFRESH_WINDOW,
+            clock: Arc::new(SystemClock),
+            state: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Replaces a cached token this long before it expires (default 5 minutes).
+    pub fn with_refresh_window(mut self, window: Duration) -> Self {
+        self.refresh_window = window;
+        self
+    }
+
+    /// Reads the time from `clock` instead of the system clock.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The IAM endpoint asked.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// A valid token: the cached one while it is outside the refresh window, else a new one.
+    ///
+    /// IAM refusing the request is an [`ErrorKind::Auth`] error carrying IAM's status, and its
+    /// code and message (directly for a 401, in the message and the source otherwise); an
+    /// answer without `X-Subject-Token` or with an unreadable `token.expires_at` is
+    /// [`ErrorKind::Auth`] too. Connection failures keep their own kind.
+    pub async fn token(&self) -> Result<SecretString, Error> {
+        let mut state = self.state.lock().await;
+        if let Some(cached) = state.as_ref() {
+            if self.is_fresh(cached) {
+                return Ok(cached.token.clone());
+            }
+        }
+        let fetched = self.fetch().await?;
+        let token = fetched.token.clone();
+        *state = Some(fetched);
+        Ok(token)
+    }
+
+    /// Forgets the cached token, so the next [`TokenProvider::token`] asks IAM (after the
+    /// service answered 401, say).
+    pub async fn invalidate(&self) {
+        *self.state.lock().await = None;
+    }
+
+    /// When the cached token expires, if one is cached.
+    pub async fn expires_at(&self) -> Option<SystemTime> {
+        self.state.lock().await.as_ref().map(|c| c.expires_at)
+    }
+
+    fn is_fresh(&self, cached: &Cached) -> bool {
+        match self.clock.now().checked_add(self.refresh_window) {
+            Some(deadline) => deadline < cached.expires_at,
+            None => false,
+        }
+    }
+
+    /// The body of the password-method token request.
+    pub fn request_body(&self) -> serde_json::Value {
+        let c = &self.credentials;
+        let scope = match c.scope() {
+            TokenScope::ProjectId(id) => json!({ "project": { "id": id } }),
+            TokenScope::ProjectName(name) => json!({ "project": { "name": name } }),
+            TokenScope::DomainId(id) => json!({ "domain": { "id": id } }),
+            TokenScope::DomainName(name) => json!({ "domain": { "name": name } }),
+        };
+        json!({
+            "auth": {
+                "identity": {
+                    "methods": ["password"],
+                    "password": {
+                        "user": {
+                            "name": c.user_name(),
+                            "password": c.password().expose_secret(),
+                            "domain": { "name": c.domain_name() }
+                        }
+                    }
+                },
+                "scope": scope
+            }
+        })
+    }
+
+    async fn fetch(&self) -> Result<Cached, Error> {
+        let request = OperationRequest::new(Method::POST, "/v3/auth/tokens")
+            .content_type("application/json;charset=UTF-8")?
+            .json(&self.request_body())?
+            .into_request(&self.endpoint)?;
+        tracing::debug!(endpoint = %self.endpoint, "requesting an IAM token");
+        let response = execute(self.client.as_ref(), request, IAM_BODY_LIMIT)
+            .await
+            .map_err(iam_error)?;
+        let request_id = response.header("x-request-id").map(str::to_owned);
+        let auth_error = |message: &str| {
+            Error::new(ErrorKind::Auth, message)
+                .with_status(response.status)
+                .with_request_id(request_id.clone())
+        };
+        let token = response
+            .header(X_SUBJECT_TOKEN)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| auth_error("IAM answered without an X-Subject-Token header"))?;
+        let token = SecretString::from(token.to_owned());
+
+        #[derive(Deserialize)]
+        struct Body {
+            token: TokenInfo,
+        }
+        #[derive(Deserialize)]
+        struct TokenInfo {
+            expires_at: String,
+        }
+        let body: Body = response.json().map_err(|e| {
+            auth_error("IAM's answer has no readable token.expires_at").with_source(e)
+        })?;
+        let expires_at = parse_expiry(&body.token.expires_at).ok_or_else(|| {
+            auth_error(&format!(
+                "IAM's token.expires_at `{}` is not an RFC 3339 time",
+                body.token.expires_at
+            ))
+        })?;
+        Ok(Cached { token, expires_at })
+    }
+}
+
+/// Makes every refusal by IAM an [`ErrorKind::Auth`] error; a 401 already is one and keeps
+/// IAM's code and message as they are.
+fn iam_error(error: Error) -> Error {
+    if error.kind() != ErrorKind::Service {
+        return error;
+    }
+    let mut message = String::from("IAM refused to issue a token");
+    if let Some(status) = error.http_status_code() {
+        message.push_str(&format!(": HTTP {status}"));
+    }
+    if let Some(code) = error.error_code() {
+        message.push_str(&format!(": {code}"));
+    }
+    if let Some(msg) = error.error_msg() {
+        message.push_str(&format!(": {msg}"));
+    }
+    let mut wrapped =
+        Error::new(ErrorKind::Auth, message).with_request_id(error.request_id().map(str::to_owned));
+    if let Some(status) = error.status() {
+        wrapped = wrapped.with_status(status);
+    }
+    wrapped.with_source(error)
+}
+
+fn parse_expiry(text: &str) -> Option<SystemTime> {
+    let dt = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+    let nanos = dt.unix_timestamp_nanos();
+    if nanos >= 0 {
+        let nanos = u64::try_from(nanos).ok()?;
+        UNIX_EPOCH.checked_add(Duration::from_nanos(nanos))
+    } else {
+        let nanos = u64::try_from(-nanos).ok()?;
+        UNIX_EPOCH.checked_sub(Duration::from_nanos(nanos))
+    }
+}
+
+impl fmt::Debug for TokenProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cached = match self.state.try_lock() {
+            Ok(state) => match state.as_ref() {
+                Some(c) => format!("token expiring at {:?}", c.expires_at),
+                None => "none".to_owned(),
+            },
+            Err(_) => "being refreshed".to_owned(),
+        };
+        f.debug_struct("TokenProvider")
+            .field("endpoint", &self.endpoint)
+            .field("credentials", &self.credentials)
+            .field("refresh_window", &self.refresh_window)
+            .field("cached", &cached)
+            .field("client", &self.client)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_parses_with_microseconds() {
+        let t = parse_expiry("2026-11-23T14:06:21.000000Z").unwrap();
+        let secs = t.duration_since(UNIX_EPOCH).unwrap().as_secs();
+        assert_eq!(secs, 1_795_442_781);
+        assert!(parse_expiry("tomorrow").is_none());
+    }
+
+    #[test]
+    fn region_table() {
+        assert_eq!(
+            iam_endpoint_for_region("cn-north-4").unwrap().as_str(),
+            "https://iam.cn-north-4.myhuaweicloud.com"
+        );
+        assert_eq!(
+            iam_endpoint_for_region("eu-west-101").unwrap().as_str(),
+            "https://iam.eu-west-101.myhuaweicloud.eu"
+        );
+        assert_eq!(iam_regions().count(), 28);
+        let err = iam_endpoint_for_region("mars-1").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(err.message().contains("HUAWEICLOUD_SDK_IAM_ENDPOINT"));
+    }
+}
