@@ -74,8 +74,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
         PathBuf::from("python3")
     } else {
         let python = ensure_venv(&root.join("target").join("spec-venv"))?;
-        let pinned: Vec<String> = PACKAGES.iter().map(|p| format!("{p}=={SDK_VERSION}")).collect();
-        let mut install = vec!["-m", "pip", "install", "--quiet", "--disable-pip-version-check"];
+        let pinned: Vec<String> = PACKAGES
+            .iter()
+            .map(|p| format!("{p}=={SDK_VERSION}"))
+            .collect();
+        let mut install = vec![
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ];
         install.extend(pinned.iter().map(String::as_str));
         run_cmd(&python, &install)?;
 
@@ -99,7 +108,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
         let hashes = hash_wheels(&wheel_dir)?;
         if same_version {
-            verify_against_lock(old_lock.as_ref().expect("same_version implies a lock"), &hashes)?;
+            verify_against_lock(
+                old_lock.as_ref().expect("same_version implies a lock"),
+                &hashes,
+            )?;
             println!("wheel hashes match {}", lock_path.display());
         }
         script_args.push("--wheel-dir".into());
@@ -138,7 +150,11 @@ fn run_cmd(program: &Path, args: &[&str]) -> Result<(), String> {
     if status.success() {
         Ok(())
     } else {
-        Err(format!("{} {} failed ({status})", program.display(), args.join(" ")))
+        Err(format!(
+            "{} {} failed ({status})",
+            program.display(),
+            args.join(" ")
+        ))
     }
 }
 
@@ -152,7 +168,8 @@ fn read_lock(path: &Path) -> Result<Option<Value>, String> {
     if !path.exists() {
         return Ok(None);
     }
-    let text = fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text =
+        fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     serde_json::from_str(&text)
         .map(Some)
         .map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
@@ -169,8 +186,10 @@ fn hash_wheels(dir: &Path) -> Result<Vec<(String, String, String)>, String> {
     let mut out = Vec::new();
     for pkg in PACKAGES {
         let prefix = format!("{pkg}-{SDK_VERSION}-");
-        let found: Vec<&String> =
-            names.iter().filter(|n| n.starts_with(&prefix) && n.ends_with(".whl")).collect();
+        let found: Vec<&String> = names
+            .iter()
+            .filter(|n| n.starts_with(&prefix) && n.ends_with(".whl"))
+            .collect();
         let [wheel] = found.as_slice() else {
             return Err(format!(
                 "expected exactly one {prefix}*.whl in {}, found {found:?}",
@@ -226,7 +245,8 @@ fn check_written_files(root: &Path, lock_path: &Path) -> Result<(), String> {
 fn sha256_file(path: &Path) -> Result<String, String> {
     let mut f = fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let mut data = Vec::new();
-    f.read_to_end(&mut data).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    f.read_to_end(&mut data)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     Ok(sha256_hex(&data))
 }
 
@@ -263,13 +283,20 @@ fn sha256_hex(data: &[u8]) -> String {
         for i in 16..64 {
             let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
             let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
-            w[i] = w[i - 16].wrapping_add(s0).wrapping_add(w[i - 7]).wrapping_add(s1);
+            w[i] = w[i - 16]
+                .wrapping_add(s0)
+                .wrapping_add(w[i - 7])
+                .wrapping_add(s1);
         }
         let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = h;
         for i in 0..64 {
             let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
             let ch = (e & f) ^ (!e & g);
-            let t1 = hh.wrapping_add(s1).wrapping_add(ch).wrapping_add(K[i]).wrapping_add(w[i]);
+            let t1 = hh
+                .wrapping_add(s1)
+                .wrapping_add(ch)
+                .wrapping_add(K[i])
+                .wrapping_add(w[i]);
             let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
             let maj = (a & b) ^ (a & c) ^ (b & c);
             let t2 = s0.wrapping_add(maj);

@@ -40,13 +40,16 @@
 //! ```
 #![warn(missing_docs)]
 
+mod builder;
 pub mod chain;
 pub mod clock;
 pub mod credentials;
 pub mod layer;
 pub mod signer;
 pub mod token;
+pub mod verify;
 
+pub use builder::{ClientBuilder, ServiceClient};
 pub use chain::{CredentialsChain, CredentialsSource, ResolvedCredentials};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use credentials::{AkSkCredentials, Credentials, PasswordCredentials, TokenScope};

@@ -33,12 +33,23 @@ async fn sends_the_documented_request_and_decodes_the_matrix() {
     assert_eq!(matrix.role_id, Some(3));
     assert_eq!(matrix.job_id.as_deref(), Some(JOB));
     assert_eq!(
-        (matrix.is_modify, matrix.is_delete, matrix.is_view, matrix.is_execute),
+        (
+            matrix.is_modify,
+            matrix.is_delete,
+            matrix.is_view,
+            matrix.is_execute
+        ),
         (Some(true), Some(false), Some(true), Some(true))
     );
-    assert_eq!((matrix.is_copy, matrix.is_forbidden, matrix.is_manager), (Some(true), Some(false), Some(false)));
+    assert_eq!(
+        (matrix.is_copy, matrix.is_forbidden, matrix.is_manager),
+        (Some(true), Some(false), Some(false))
+    );
     assert_eq!(matrix.create_time.as_deref(), Some("2026-11-01 10:00:00"));
-    assert_eq!(matrix.last_update_time.as_deref(), Some("2026-11-20 09:30:00"));
+    assert_eq!(
+        matrix.last_update_time.as_deref(),
+        Some("2026-11-20 09:30:00")
+    );
     assert_eq!(matrix.count, Some(2));
 
     let seen = server.single_request();
@@ -77,18 +88,51 @@ async fn query_values_are_escaped() {
         .unwrap();
     let seen = server.single_request();
     assert_eq!(seen.raw_query, "job_id=j%20k%2F%C3%BC&project_id=p%26x%3D1");
-    assert_eq!(seen.query_pairs(), vec![("job_id", "j k/ü"), ("project_id", "p&x=1")]);
+    assert_eq!(
+        seen.query_pairs(),
+        vec![("job_id", "j k/ü"), ("project_id", "p&x=1")]
+    );
     seen.assert_signed_by("TESTAK");
 }
 
 #[tokio::test]
 async fn documented_error_statuses_become_typed_errors() {
     let cases = [
-        (400, ErrorKind::Service, r#"{"error_code":"CB.00000001","error_msg":"bad job id"}"#, "CB.00000001", "bad job id"),
-        (401, ErrorKind::Auth, r#"{"error_code":"CB.00000002","error_msg":"unauthorized"}"#, "CB.00000002", "unauthorized"),
-        (403, ErrorKind::Service, r#"{"result":null,"status":"fail","error":{"error_code":"CB.00000003","error_msg":"forbidden"}}"#, "CB.00000003", "forbidden"),
-        (404, ErrorKind::Service, r#"{"errorCode":"CB.00000004","errorMsg":"job not found"}"#, "CB.00000004", "job not found"),
-        (500, ErrorKind::Service, r#"{"code":"CB.00000005","message":"server error"}"#, "CB.00000005", "server error"),
+        (
+            400,
+            ErrorKind::Service,
+            r#"{"error_code":"CB.00000001","error_msg":"bad job id"}"#,
+            "CB.00000001",
+            "bad job id",
+        ),
+        (
+            401,
+            ErrorKind::Auth,
+            r#"{"error_code":"CB.00000002","error_msg":"unauthorized"}"#,
+            "CB.00000002",
+            "unauthorized",
+        ),
+        (
+            403,
+            ErrorKind::Service,
+            r#"{"result":null,"status":"fail","error":{"error_code":"CB.00000003","error_msg":"forbidden"}}"#,
+            "CB.00000003",
+            "forbidden",
+        ),
+        (
+            404,
+            ErrorKind::Service,
+            r#"{"errorCode":"CB.00000004","errorMsg":"job not found"}"#,
+            "CB.00000004",
+            "job not found",
+        ),
+        (
+            500,
+            ErrorKind::Service,
+            r#"{"code":"CB.00000005","message":"server error"}"#,
+            "CB.00000005",
+            "server error",
+        ),
     ];
     for (status, kind, body, code, msg) in cases {
         let server = TestServer::start().await;
@@ -109,14 +153,20 @@ async fn documented_error_statuses_become_typed_errors() {
 #[tokio::test]
 async fn a_malformed_success_body_is_a_decode_error_naming_the_field() {
     let server = TestServer::start().await;
-    server.reply(Reply::json(200, r#"{"result":{"role_id":"three"}}"#).header("X-Request-Id", "rid-d"));
+    server.reply(
+        Reply::json(200, r#"{"result":{"role_id":"three"}}"#).header("X-Request-Id", "rid-d"),
+    );
     let client: BuildClient = signed_client(&server);
     let err = client
         .show_project_job_permission(ShowProjectJobPermissionRequest::new(PROJECT, JOB))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
-    assert!(err.message().contains("result.role_id"), "{}", err.message());
+    assert!(
+        err.message().contains("result.role_id"),
+        "{}",
+        err.message()
+    );
     assert_eq!(err.http_status_code(), Some(200));
     assert_eq!(err.request_id(), Some("rid-d"));
 }

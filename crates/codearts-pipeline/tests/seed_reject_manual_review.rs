@@ -32,9 +32,15 @@ async fn sends_the_documented_request_and_decodes_success() {
         seen.path,
         format!("/v5/{PROJECT}/api/pipelines/{PIPELINE}/pipeline-runs/{RUN}/jobs/{JOB_RUN}/steps/{STEP_RUN}/refuse")
     );
-    assert_eq!(seen.raw_query, "approval_description=scan%20failed%3A%20CVE-2026-1");
+    assert_eq!(
+        seen.raw_query,
+        "approval_description=scan%20failed%3A%20CVE-2026-1"
+    );
     assert_eq!(seen.header("content-type"), Some("application/json"));
-    assert_eq!(seen.header("host"), Some(server.url().trim_start_matches("http://")));
+    assert_eq!(
+        seen.header("host"),
+        Some(server.url().trim_start_matches("http://"))
+    );
     let date = seen.header("x-sdk-date").expect("X-Sdk-Date is sent");
     assert_eq!(date.len(), 16, "YYYYMMDDTHHMMSSZ: {date}");
     assert!(seen.header("authorization").unwrap().starts_with(
@@ -66,11 +72,41 @@ async fn tolerates_missing_and_unknown_fields() {
 #[tokio::test]
 async fn documented_error_statuses_become_typed_errors() {
     let cases = [
-        (400, ErrorKind::Service, r#"{"error_code":"DEV.00000002","error_msg":"invalid step id"}"#, "DEV.00000002", "invalid step id"),
-        (401, ErrorKind::Auth, r#"{"error_code":"DEV.00000003","error_msg":"token expired"}"#, "DEV.00000003", "token expired"),
-        (403, ErrorKind::Service, r#"{"errorCode":"DEV.00000004","errorMsg":"no permission"}"#, "DEV.00000004", "no permission"),
-        (404, ErrorKind::Service, r#"{"error":{"code":"DEV.00000005","message":"run not found"}}"#, "DEV.00000005", "run not found"),
-        (500, ErrorKind::Service, r#"{"code":"DEV.00000006","message":"internal error"}"#, "DEV.00000006", "internal error"),
+        (
+            400,
+            ErrorKind::Service,
+            r#"{"error_code":"DEV.00000002","error_msg":"invalid step id"}"#,
+            "DEV.00000002",
+            "invalid step id",
+        ),
+        (
+            401,
+            ErrorKind::Auth,
+            r#"{"error_code":"DEV.00000003","error_msg":"token expired"}"#,
+            "DEV.00000003",
+            "token expired",
+        ),
+        (
+            403,
+            ErrorKind::Service,
+            r#"{"errorCode":"DEV.00000004","errorMsg":"no permission"}"#,
+            "DEV.00000004",
+            "no permission",
+        ),
+        (
+            404,
+            ErrorKind::Service,
+            r#"{"error":{"code":"DEV.00000005","message":"run not found"}}"#,
+            "DEV.00000005",
+            "run not found",
+        ),
+        (
+            500,
+            ErrorKind::Service,
+            r#"{"code":"DEV.00000006","message":"internal error"}"#,
+            "DEV.00000006",
+            "internal error",
+        ),
     ];
     for (status, kind, body, code, msg) in cases {
         let server = TestServer::start().await;
@@ -83,7 +119,10 @@ async fn documented_error_statuses_become_typed_errors() {
         assert_eq!(err.error_msg(), Some(msg));
         assert_eq!(err.request_id(), Some(format!("rid-{status}").as_str()));
         let text = err.to_string();
-        assert!(text.contains(code) && text.contains(msg) && text.contains(&format!("rid-{status}")), "{text}");
+        assert!(
+            text.contains(code) && text.contains(msg) && text.contains(&format!("rid-{status}")),
+            "{text}"
+        );
     }
 }
 

@@ -50,13 +50,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let result = matrix.result.unwrap_or_default();
     println!(
         "   answer: status = {:?}, role {:?}: view {:?}, execute {:?}, modify {:?}, delete {:?}\n",
-        matrix.status, result.role_id, result.is_view, result.is_execute, result.is_modify, result.is_delete
+        matrix.status,
+        result.role_id,
+        result.is_view,
+        result.is_execute,
+        result.is_modify,
+        result.is_delete
     );
 
     println!("3. The same call when the service refuses it");
     server.reply(
-        Reply::json(404, r#"{"error_code":"CB.00000404","error_msg":"job not found"}"#)
-            .header("X-Request-Id", "demo-3"),
+        Reply::json(
+            404,
+            r#"{"error_code":"CB.00000404","error_msg":"job not found"}"#,
+        )
+        .header("X-Request-Id", "demo-3"),
     );
     let err = build
         .show_project_job_permission(ShowProjectJobPermissionRequest::new("p", "missing"))
@@ -74,7 +82,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn show(request: &Recorded) {
-    let query = if request.raw_query.is_empty() { String::new() } else { format!("?{}", request.raw_query) };
+    let query = if request.raw_query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", request.raw_query)
+    };
     println!("   sent: {} {}{}", request.method, request.path, query);
     for name in ["host", "content-type", "x-sdk-date", "authorization"] {
         if let Some(value) = request.header(name) {

@@ -88,7 +88,9 @@ pub struct TestServer {
 impl TestServer {
     /// Binds an ephemeral port on 127.0.0.1 and starts serving.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
         let url = format!("http://{}", listener.local_addr().expect("local address"));
         let state = Arc::new(Mutex::new(State::default()));
         let shared = state.clone();
@@ -121,7 +123,12 @@ impl TestServer {
     /// The one request received; panics if there were none or several.
     pub fn single_request(&self) -> Recorded {
         let requests = self.requests();
-        assert_eq!(requests.len(), 1, "expected exactly one request, got {}", requests.len());
+        assert_eq!(
+            requests.len(),
+            1,
+            "expected exactly one request, got {}",
+            requests.len()
+        );
         requests.into_iter().next().expect("one request")
     }
 
@@ -204,7 +211,8 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// A client of service `C` pointed at `server`, signing with [`TEST_AK`]/[`TEST_SK`].
 pub fn signed_client<C: codearts_auth::ServiceClient>(server: &TestServer) -> C {
-    let credentials = codearts_auth::AkSkCredentials::new(TEST_AK, TEST_SK).expect("test credentials");
+    let credentials =
+        codearts_auth::AkSkCredentials::new(TEST_AK, TEST_SK).expect("test credentials");
     codearts_auth::ClientBuilder::<C>::new()
         .endpoint(server.url())
         .credentials(codearts_auth::Credentials::AkSk(credentials))

@@ -31,7 +31,12 @@ pub struct Part {
 }
 
 impl Recorded {
-    pub(crate) fn new(method: String, target: &str, headers: Vec<(String, String)>, body: Vec<u8>) -> Self {
+    pub(crate) fn new(
+        method: String,
+        target: &str,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> Self {
         let (path, raw_query) = target.split_once('?').unwrap_or((target, ""));
         Recorded {
             method,
@@ -50,7 +55,10 @@ impl Recorded {
 
     /// The decoded query pairs, borrowed.
     pub fn query_pairs(&self) -> Vec<(&str, &str)> {
-        self.query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+        self.query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
     }
 
     /// A header's value (name in any case).
@@ -65,7 +73,10 @@ impl Recorded {
     /// The body as JSON; panics if it is not.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!("the request body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body))
+            panic!(
+                "the request body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
         })
     }
 
@@ -112,7 +123,9 @@ impl Recorded {
     /// Checks that the request carries an `SDK-HMAC-SHA256` signature by `ak` that verifies
     /// against what arrived (method, path, query, signed headers, body) with the test SK.
     pub fn assert_signed_by(&self, ak: &str) {
-        let authorization = self.header("authorization").expect("an Authorization header");
+        let authorization = self
+            .header("authorization")
+            .expect("an Authorization header");
         assert!(
             authorization.starts_with(&format!("SDK-HMAC-SHA256 Access={ak}, SignedHeaders=")),
             "unexpected Authorization: {authorization}"
@@ -127,7 +140,10 @@ impl Recorded {
             },
             |access| (access == ak).then(|| crate::TEST_SK.to_owned()),
         );
-        assert!(outcome.is_ok(), "the signature does not verify: {outcome:?}");
+        assert!(
+            outcome.is_ok(),
+            "the signature does not verify: {outcome:?}"
+        );
     }
 }
 

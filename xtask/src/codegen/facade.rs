@@ -42,7 +42,12 @@ fn signature(op: &Operation, f: &Facade, request_name: &str) -> String {
 pub fn client(spec: &Spec, f: &Facade) -> String {
     let mut out = String::new();
     writeln!(out, "{HEADER}").unwrap();
-    writeln!(out, "//! [`{}`]: what users hold to call {}.\n", f.client, f.title).unwrap();
+    writeln!(
+        out,
+        "//! [`{}`]: what users hold to call {}.\n",
+        f.client, f.title
+    )
+    .unwrap();
     write!(
         out,
         r#"use std::sync::Arc;
@@ -51,9 +56,15 @@ pub fn client(spec: &Spec, f: &Facade) -> String {
 ///
 /// Cheap to clone and safe to share between tasks. Build one with [`{client}::builder`], or
 /// around a mock with [`{client}::from_stub`].
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct {client} {{
     stub: Arc<dyn crate::stub::{stub}>,
+}}
+
+impl std::fmt::Debug for {client} {{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{
+        f.debug_struct({client_literal}).finish_non_exhaustive()
+    }}
 }}
 
 impl {client} {{
@@ -82,6 +93,7 @@ impl codearts_auth::ServiceClient for {client} {{
         client = f.client,
         stub = f.stub,
         service = literal(&spec.service),
+        client_literal = literal(f.client),
     )
     .unwrap();
     writeln!(out, "impl {} {{", f.client).unwrap();
@@ -91,10 +103,18 @@ impl codearts_auth::ServiceClient for {client} {{
         writeln!(out, "    /// `{} {}`", op.method, op.path).unwrap();
         if matches!(op.response, ResponseBody::Stream) {
             writeln!(out, "    ///").unwrap();
-            writeln!(out, "    /// The body is not read: stream it from the response.").unwrap();
+            writeln!(
+                out,
+                "    /// The body is not read: stream it from the response."
+            )
+            .unwrap();
         }
         if let Some(example) = example(op, f) {
-            writeln!(out, "    ///\n    /// # Example\n    ///\n    /// ```no_run").unwrap();
+            writeln!(
+                out,
+                "    ///\n    /// # Example\n    ///\n    /// ```no_run"
+            )
+            .unwrap();
             for line in example.lines() {
                 writeln!(out, "    /// {line}").unwrap();
             }
@@ -128,18 +148,46 @@ fn example(op: &Operation, f: &Facade) -> Option<String> {
 pub fn stub(spec: &Spec, f: &Facade) -> String {
     let mut out = String::new();
     writeln!(out, "{HEADER}").unwrap();
-    writeln!(out, "//! The [`{}`] trait: one method per operation.\n", f.stub).unwrap();
-    writeln!(out, "/// What [`crate::{}`] calls to perform each operation.", f.client).unwrap();
+    writeln!(
+        out,
+        "//! The [`{}`] trait: one method per operation.\n",
+        f.stub
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "/// What [`crate::{}`] calls to perform each operation.",
+        f.client
+    )
+    .unwrap();
     writeln!(out, "///").unwrap();
-    writeln!(out, "/// Every method has a default body that returns an [`crate::ErrorKind::Unimplemented`]").unwrap();
-    writeln!(out, "/// error, so a mock implements only the operations a test needs, and adding operations").unwrap();
+    writeln!(
+        out,
+        "/// Every method has a default body that returns an [`crate::ErrorKind::Unimplemented`]"
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "/// error, so a mock implements only the operations a test needs, and adding operations"
+    )
+    .unwrap();
     writeln!(out, "/// breaks no implementation.").unwrap();
     writeln!(out, "#[async_trait::async_trait]").unwrap();
-    writeln!(out, "pub trait {}: std::fmt::Debug + Send + Sync {{", f.stub).unwrap();
+    writeln!(out, "pub trait {}: Send + Sync {{", f.stub).unwrap();
     for op in &spec.operations {
-        writeln!(out, "    /// Performs [`crate::{}::{}`].", f.client, op.name).unwrap();
+        writeln!(
+            out,
+            "    /// Performs [`crate::{}::{}`].",
+            f.client, op.name
+        )
+        .unwrap();
         writeln!(out, "    {} {{", signature(op, f, "_request")).unwrap();
-        writeln!(out, "        Err(crate::unimplemented({}))", literal(&op.name)).unwrap();
+        writeln!(
+            out,
+            "        Err(crate::unimplemented({}))",
+            literal(&op.name)
+        )
+        .unwrap();
         writeln!(out, "    }}\n").unwrap();
     }
     writeln!(out, "}}").unwrap();
@@ -150,17 +198,32 @@ pub fn stub(spec: &Spec, f: &Facade) -> String {
 pub fn transport(spec: &Spec, f: &Facade) -> String {
     let mut out = String::new();
     writeln!(out, "{HEADER}").unwrap();
-    writeln!(out, "//! The HTTP implementation of [`crate::stub::{}`].\n", f.stub).unwrap();
+    writeln!(
+        out,
+        "//! The HTTP implementation of [`crate::stub::{}`].\n",
+        f.stub
+    )
+    .unwrap();
     writeln!(out, "use codearts_transport::encoding::path_param;").unwrap();
     writeln!(out, "use codearts_transport::http::Method;").unwrap();
     writeln!(out, "use codearts_transport::OperationRequest;\n").unwrap();
-    writeln!(out, "/// Sends each operation over HTTP to the service endpoint.").unwrap();
+    writeln!(
+        out,
+        "/// Sends each operation over HTTP to the service endpoint."
+    )
+    .unwrap();
     writeln!(out, "#[derive(Clone, Debug)]").unwrap();
-    writeln!(out, "pub(crate) struct HttpStub(pub(crate) codearts_transport::ServiceHttp);\n").unwrap();
+    writeln!(
+        out,
+        "pub(crate) struct HttpStub(pub(crate) codearts_transport::ServiceHttp);\n"
+    )
+    .unwrap();
     writeln!(out, "#[async_trait::async_trait]").unwrap();
     writeln!(out, "impl crate::stub::{} for HttpStub {{", f.stub).unwrap();
     for op in &spec.operations {
-        writeln!(out, "    {} {{", signature(op, f, "request")).unwrap();
+        let used = !op.params.is_empty() || op.body.is_some();
+        let name = if used { "request" } else { "_request" };
+        writeln!(out, "    {} {{", signature(op, f, name)).unwrap();
         render_body(&mut out, op, f);
         writeln!(out, "    }}\n").unwrap();
     }
@@ -174,12 +237,20 @@ fn render_body(out: &mut String, op: &Operation, f: &Facade) {
     let mut args = Vec::new();
     let mut rest = op.path.as_str();
     while let Some(start) = rest.find('{') {
-        let end = rest[start..].find('}').map(|e| start + e).unwrap_or(rest.len());
+        let end = rest[start..]
+            .find('}')
+            .map(|e| start + e)
+            .unwrap_or(rest.len());
         template.push_str(&rest[..start].replace('{', "{{").replace('}', "}}"));
         template.push_str("{}");
         let wire = &rest[start + 1..end];
-        let param = op.params.iter().find(|p| p.location == Location::Path && p.wire == wire);
-        let field = param.map(|p| field_name(&p.attr)).unwrap_or_else(|| field_name(wire));
+        let param = op
+            .params
+            .iter()
+            .find(|p| p.location == Location::Path && p.wire == wire);
+        let field = param
+            .map(|p| field_name(&p.attr))
+            .unwrap_or_else(|| field_name(wire));
         let is_string = param.is_none_or(|p| rust_type(&p.schema, "") == "String");
         let value = if is_string {
             format!("&request.{field}")
@@ -193,7 +264,13 @@ fn render_body(out: &mut String, op: &Operation, f: &Facade) {
     if args.is_empty() {
         writeln!(out, "        let path = {};", literal(&template)).unwrap();
     } else {
-        writeln!(out, "        let path = format!({}, {});", literal(&template), args.join(", ")).unwrap();
+        writeln!(
+            out,
+            "        let path = format!({}, {});",
+            literal(&template),
+            args.join(", ")
+        )
+        .unwrap();
     }
     writeln!(out, "        #[allow(unused_mut)]").unwrap();
     writeln!(
@@ -209,7 +286,8 @@ fn render_body(out: &mut String, op: &Operation, f: &Facade) {
         match (p.location, p.required, is_vec) {
             (Location::Path, _, _) => {}
             (Location::Query, true, false) => {
-                writeln!(out, "        op = op.query({wire}, &request.{field});").unwrap()
+                let borrow = if rust_type(&p.schema, "") == "String" { "&" } else { "" };
+                writeln!(out, "        op = op.query({wire}, {borrow}request.{field});").unwrap()
             }
             (Location::Query, false, false) => {
                 writeln!(out, "        op = op.query_opt({wire}, request.{field}.as_ref());").unwrap()
@@ -237,22 +315,43 @@ fn render_body(out: &mut String, op: &Operation, f: &Facade) {
     match &op.body {
         None => {
             if !op.content_type.is_empty() {
-                writeln!(out, "        op = op.content_type({})?;", literal(&op.content_type)).unwrap();
+                writeln!(
+                    out,
+                    "        op = op.content_type({})?;",
+                    literal(&op.content_type)
+                )
+                .unwrap();
             }
         }
         Some(RequestBody::Json { content_type, .. }) => {
-            writeln!(out, "        op = op.content_type({})?;", literal(content_type)).unwrap();
-            writeln!(out, "        if let Some(body) = &request.body {{ op = op.json(body)?; }}").unwrap();
+            writeln!(
+                out,
+                "        op = op.content_type({})?;",
+                literal(content_type)
+            )
+            .unwrap();
+            writeln!(
+                out,
+                "        if let Some(body) = &request.body {{ op = op.json(body)?; }}"
+            )
+            .unwrap();
         }
         Some(RequestBody::Multipart { properties }) => {
-            writeln!(out, "        let mut form = codearts_transport::multipart::Form::new();").unwrap();
+            writeln!(
+                out,
+                "        let mut form = codearts_transport::multipart::Form::new();"
+            )
+            .unwrap();
             writeln!(out, "        if let Some(body) = &request.body {{").unwrap();
             for p in properties {
                 let field = field_name(&p.attr);
                 let wire = literal(&p.wire);
                 let is_file = p.schema["format"].as_str() == Some("binary");
                 let (method, arg) = if is_file {
-                    ("file", "v.file_name.as_str(), v.content_type.as_deref(), &v.data".to_owned())
+                    (
+                        "file",
+                        "v.file_name.as_str(), v.content_type.as_deref(), &v.data".to_owned(),
+                    )
                 } else {
                     ("text", "&v.to_string()".to_owned())
                 };
@@ -265,7 +364,11 @@ fn render_body(out: &mut String, op: &Operation, f: &Facade) {
             }
             writeln!(out, "        }}").unwrap();
             writeln!(out, "        let (content_type, bytes) = form.finish();").unwrap();
-            writeln!(out, "        op = op.content_type(&content_type)?.body(bytes);").unwrap();
+            writeln!(
+                out,
+                "        op = op.content_type(&content_type)?.body(bytes);"
+            )
+            .unwrap();
         }
     }
     match &op.response {
@@ -277,7 +380,12 @@ fn render_body(out: &mut String, op: &Operation, f: &Facade) {
             if op.response_headers.is_empty() {
                 writeln!(out, "        response.json()").unwrap();
             } else {
-                writeln!(out, "        let mut out: {} = response.json()?;", response_type(op, f)).unwrap();
+                writeln!(
+                    out,
+                    "        let mut out: {} = response.json()?;",
+                    response_type(op, f)
+                )
+                .unwrap();
                 for (wire, attr) in &op.response_headers {
                     writeln!(
                         out,
@@ -306,7 +414,12 @@ fn render_body(out: &mut String, op: &Operation, f: &Facade) {
         ResponseBody::Empty => {
             writeln!(out, "        let _response = self.0.execute(op).await?;").unwrap();
             writeln!(out, "        #[allow(unused_mut)]").unwrap();
-            writeln!(out, "        let mut out = {}::new();", response_type(op, f)).unwrap();
+            writeln!(
+                out,
+                "        let mut out = {}::new();",
+                response_type(op, f)
+            )
+            .unwrap();
             for (wire, attr) in &op.response_headers {
                 writeln!(
                     out,
@@ -325,12 +438,28 @@ fn render_body(out: &mut String, op: &Operation, f: &Facade) {
 pub fn regions(spec: &Spec, f: &Facade) -> String {
     let mut out = String::new();
     writeln!(out, "{HEADER}").unwrap();
-    writeln!(out, "//! The regions where {} is offered, and their endpoints.\n", f.title).unwrap();
+    writeln!(
+        out,
+        "//! The regions where {} is offered, and their endpoints.\n",
+        f.title
+    )
+    .unwrap();
     writeln!(out, "use codearts_transport::Region;\n").unwrap();
-    writeln!(out, "/// Every region of {}, in the official order.", f.title).unwrap();
+    writeln!(
+        out,
+        "/// Every region of {}, in the official order.",
+        f.title
+    )
+    .unwrap();
     writeln!(out, "pub const REGIONS: &[Region] = &[").unwrap();
     for (id, endpoint) in &spec.regions {
-        writeln!(out, "    Region::new({}, {}),", literal(id), literal(endpoint)).unwrap();
+        writeln!(
+            out,
+            "    Region::new({}, {}),",
+            literal(id),
+            literal(endpoint)
+        )
+        .unwrap();
     }
     writeln!(out, "];").unwrap();
     out

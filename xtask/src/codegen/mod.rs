@@ -40,7 +40,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
     for arg in args {
         match arg.as_str() {
             "--check" => check = true,
-            other => return Err(format!("unknown argument `{other}`; usage: cargo xtask codegen [--check]")),
+            other => {
+                return Err(format!(
+                    "unknown argument `{other}`; usage: cargo xtask codegen [--check]"
+                ))
+            }
         }
     }
     let root = crate::workspace_root();
@@ -83,18 +87,39 @@ fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     let build = Spec::load(&root.join("spec/codeartsbuild.json"))?;
     let iam = Spec::load(&root.join("spec/iam.json"))?;
     let mut files = vec![
-        (PathBuf::from("crates/codearts-model/src/generated/pipeline.rs"), model::render(&pipeline, "CodeArts Pipeline")),
-        (PathBuf::from("crates/codearts-model/src/generated/build.rs"), model::render(&build, "CodeArts Build")),
-        (PathBuf::from("crates/codearts-model/src/generated/iam.rs"), model::render(&iam, "IAM (tokens and projects)")),
+        (
+            PathBuf::from("crates/codearts-model/src/generated/pipeline.rs"),
+            model::render(&pipeline, "CodeArts Pipeline"),
+        ),
+        (
+            PathBuf::from("crates/codearts-model/src/generated/build.rs"),
+            model::render(&build, "CodeArts Build"),
+        ),
+        (
+            PathBuf::from("crates/codearts-model/src/generated/iam.rs"),
+            model::render(&iam, "IAM (tokens and projects)"),
+        ),
     ];
-    for (spec, f, dir) in [(&pipeline, &PIPELINE, "crates/codearts-pipeline"), (&build, &BUILD, "crates/codearts-build")] {
+    for (spec, f, dir) in [
+        (&pipeline, &PIPELINE, "crates/codearts-pipeline"),
+        (&build, &BUILD, "crates/codearts-build"),
+    ] {
         let dir = PathBuf::from(dir);
         files.push((dir.join("src/generated/mod.rs"), facade::module(f)));
         files.push((dir.join("src/generated/client.rs"), facade::client(spec, f)));
         files.push((dir.join("src/generated/stub.rs"), facade::stub(spec, f)));
-        files.push((dir.join("src/generated/transport.rs"), facade::transport(spec, f)));
-        files.push((dir.join("src/generated/regions.rs"), facade::regions(spec, f)));
-        files.push((dir.join("tests/generated_roundtrip.rs"), tests::render(spec, f)));
+        files.push((
+            dir.join("src/generated/transport.rs"),
+            facade::transport(spec, f),
+        ));
+        files.push((
+            dir.join("src/generated/regions.rs"),
+            facade::regions(spec, f),
+        ));
+        files.push((
+            dir.join("tests/generated_roundtrip.rs"),
+            tests::render(spec, f),
+        ));
     }
     Ok(files)
 }
@@ -113,7 +138,9 @@ fn rustfmt(source: &str) -> Result<String, String> {
         .ok_or("rustfmt has no stdin")?
         .write_all(source.as_bytes())
         .map_err(|e| format!("writing to rustfmt: {e}"))?;
-    let output = child.wait_with_output().map_err(|e| format!("rustfmt: {e}"))?;
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("rustfmt: {e}"))?;
     if !output.status.success() {
         return Err(format!(
             "rustfmt failed (the generator produced invalid Rust):\n{}",

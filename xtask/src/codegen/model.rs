@@ -68,6 +68,8 @@ pub fn render(spec: &Spec, title: &str) -> String {
     writeln!(out).unwrap();
     writeln!(out, "#![allow(clippy::all)]").unwrap();
     writeln!(out).unwrap();
+    writeln!(out, "pub use crate::FilePart;").unwrap();
+    writeln!(out).unwrap();
 
     for (name, schema) in schemas {
         let required = required_of(schema);
@@ -308,7 +310,11 @@ fn render_struct(out: &mut String, name: &str, doc: &str, fields: &[Field], shap
     if required.is_empty() {
         writeln!(out, "    /// A value with every field unset.").unwrap();
     } else {
-        writeln!(out, "    /// A value with the required fields set and the others unset.").unwrap();
+        writeln!(
+            out,
+            "    /// A value with the required fields set and the others unset."
+        )
+        .unwrap();
     }
     writeln!(out, "    pub fn new({}) -> Self {{", args.join(", ")).unwrap();
     writeln!(out, "        {name} {{").unwrap();
@@ -323,7 +329,11 @@ fn render_struct(out: &mut String, name: &str, doc: &str, fields: &[Field], shap
     writeln!(out, "    }}").unwrap();
     for f in fields {
         writeln!(out, "\n    /// Sets {}", lower_first(&f.doc)).unwrap();
-        let value = if f.required { "v.into()" } else { "Some(v.into())" };
+        let value = if f.required {
+            "v.into()"
+        } else {
+            "Some(v.into())"
+        };
         writeln!(
             out,
             "    pub fn set_{}(mut self, v: {}) -> Self {{ self.{} = {value}; self }}",
@@ -337,12 +347,21 @@ fn render_struct(out: &mut String, name: &str, doc: &str, fields: &[Field], shap
 
     if secret {
         writeln!(out, "impl std::fmt::Debug for {name} {{").unwrap();
-        writeln!(out, "    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{").unwrap();
+        writeln!(
+            out,
+            "    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{"
+        )
+        .unwrap();
         writeln!(out, "        f.debug_struct({})", literal(name)).unwrap();
         for field in fields {
             let label = literal(bare(&field.name));
             if field.secret {
-                writeln!(out, "            .field({label}, &crate::Redacted(&self.{}))", field.name).unwrap();
+                writeln!(
+                    out,
+                    "            .field({label}, &crate::Redacted(&self.{}))",
+                    field.name
+                )
+                .unwrap();
             } else {
                 writeln!(out, "            .field({label}, &self.{})", field.name).unwrap();
             }

@@ -7,11 +7,11 @@ use serde_json::{json, Value};
 use super::spec::ref_name;
 
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do",
-    "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in",
-    "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
-    "return", "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized",
-    "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
+    "virtual", "where", "while", "yield",
 ];
 /// Keywords that cannot be raw identifiers.
 const NOT_RAW: &[&str] = &["self", "Self", "super", "crate"];
@@ -39,7 +39,8 @@ pub fn snake(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
         if c.is_ascii_uppercase() {
-            let prev_lower = i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
             let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
             if i > 0 && !out.ends_with('_') && (prev_lower || (prev_upper && next_lower)) {
@@ -89,16 +90,28 @@ pub fn has_default(schema: &Value, defaults: &dyn Fn(&str) -> bool) -> bool {
 /// Names that mark a field as secret even when the spec does not.
 pub fn looks_secret(wire: &str) -> bool {
     let lower = wire.to_ascii_lowercase();
-    ["password", "secret", "token", "passwd", "private_key", "privatekey", "credential"]
-        .iter()
-        .any(|s| lower.contains(s))
+    [
+        "password",
+        "secret",
+        "token",
+        "passwd",
+        "private_key",
+        "privatekey",
+        "credential",
+    ]
+    .iter()
+    .any(|s| lower.contains(s))
         && !lower.ends_with("_type")
         && !lower.starts_with("is_")
 }
 
 /// A sample JSON value with every field filled, for round-trip tests. Recursion into a
 /// component already on the stack stops (the field is left out).
-pub fn sample(schema: &Value, schemas: &BTreeMap<String, Value>, stack: &mut Vec<String>) -> Option<Value> {
+pub fn sample(
+    schema: &Value,
+    schemas: &BTreeMap<String, Value>,
+    stack: &mut Vec<String>,
+) -> Option<Value> {
     if let Some(r) = schema["$ref"].as_str() {
         let name = ref_name(r).to_owned();
         if stack.contains(&name) || stack.len() > 6 {
@@ -117,7 +130,11 @@ pub fn sample(schema: &Value, schemas: &BTreeMap<String, Value>, stack: &mut Vec
         (Some("integer"), _) => json!(-42),
         (Some("number"), _) => json!(1.5),
         (Some("boolean"), _) => json!(true),
-        (Some("array"), _) => Value::Array(sample(&schema["items"], schemas, stack).into_iter().collect()),
+        (Some("array"), _) => Value::Array(
+            sample(&schema["items"], schemas, stack)
+                .into_iter()
+                .collect(),
+        ),
         (Some("object"), _) if schema.get("properties").is_some() => {
             let mut map = serde_json::Map::new();
             for (key, prop) in schema["properties"].as_object().into_iter().flatten() {

@@ -200,13 +200,16 @@ fn read_operation(path: &str, method: &str, op: &Value) -> Result<Operation, Str
         } else if let Some(r) = schema["$ref"].as_str() {
             ResponseBody::Model(ref_name(r).to_owned())
         } else {
-            return Err(err("response content is neither a $ref nor a body attribute"));
+            return Err(err(
+                "response content is neither a $ref nor a body attribute",
+            ));
         }
     } else {
         ResponseBody::Empty
     };
     Ok(Operation {
-        request_type: str_of(op, "x-codearts-request").ok_or_else(|| err("no x-codearts-request"))?,
+        request_type: str_of(op, "x-codearts-request")
+            .ok_or_else(|| err("no x-codearts-request"))?,
         response_type: str_of(op, "x-codearts-response")
             .ok_or_else(|| err("no x-codearts-response"))?,
         name,

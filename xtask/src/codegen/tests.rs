@@ -35,7 +35,11 @@ fn param_value(wire: &str, schema: &Value) -> (String, Vec<String>) {
             let a = format!("{wire}-a");
             let b = format!("{wire} b");
             (
-                format!("vec![{}.to_owned(), {}.to_owned()]", literal(&a), literal(&b)),
+                format!(
+                    "vec![{}.to_owned(), {}.to_owned()]",
+                    literal(&a),
+                    literal(&b)
+                ),
                 vec![a, b],
             )
         }
@@ -49,7 +53,12 @@ fn param_value(wire: &str, schema: &Value) -> (String, Vec<String>) {
 pub fn render(spec: &Spec, f: &Facade) -> String {
     let mut out = String::new();
     writeln!(out, "{HEADER}").unwrap();
-    writeln!(out, "//! One round trip per operation of {} through a loopback server.\n", f.title).unwrap();
+    writeln!(
+        out,
+        "//! One round trip per operation of {} through a loopback server.\n",
+        f.title
+    )
+    .unwrap();
     writeln!(out, "#![allow(clippy::all)]\n").unwrap();
     writeln!(out, "use codearts_testkit::{{Reply, TestServer}};").unwrap();
     writeln!(out, "use {}::{};", f.krate, f.client).unwrap();
@@ -76,7 +85,12 @@ fn render_test(out: &mut String, spec: &Spec, op: &Operation) {
         ResponseBody::Model(name) => {
             let schema = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
             let value = sample(&schema, &spec.schemas, &mut Vec::new()).unwrap_or(Value::Null);
-            writeln!(out, "    server.reply(Reply::json(200, {}));", literal(&value.to_string())).unwrap();
+            writeln!(
+                out,
+                "    server.reply(Reply::json(200, {}));",
+                literal(&value.to_string())
+            )
+            .unwrap();
             expected_response = Some(value);
         }
         ResponseBody::Bare(schema) if rust_type(schema, "") == "String" => {
@@ -84,7 +98,12 @@ fn render_test(out: &mut String, spec: &Spec, op: &Operation) {
         }
         ResponseBody::Bare(schema) => {
             let value = sample(schema, &spec.schemas, &mut Vec::new()).unwrap_or(Value::Null);
-            writeln!(out, "    server.reply(Reply::json(200, {}));", literal(&value.to_string())).unwrap();
+            writeln!(
+                out,
+                "    server.reply(Reply::json(200, {}));",
+                literal(&value.to_string())
+            )
+            .unwrap();
             expected_response = Some(value);
         }
         ResponseBody::Stream => {
@@ -102,7 +121,13 @@ fn render_test(out: &mut String, spec: &Spec, op: &Operation) {
     let mut setters = Vec::new();
     let path_order = |wire: &str| op.path.find(&format!("{{{wire}}}")).unwrap_or(usize::MAX);
     let mut params: Vec<_> = op.params.iter().collect();
-    params.sort_by_key(|p| (!p.required, p.location != Location::Path, path_order(&p.wire)));
+    params.sort_by_key(|p| {
+        (
+            !p.required,
+            p.location != Location::Path,
+            path_order(&p.wire),
+        )
+    });
     for p in params {
         let (expr, wire_values) = param_value(&p.wire, &p.schema);
         match p.location {
@@ -154,7 +179,10 @@ fn render_test(out: &mut String, spec: &Spec, op: &Operation) {
                     write!(form_setters, ".set_{}({expr})", bare(&field_name(&p.attr))).unwrap();
                 }
             }
-            setters.push(format!(".set_body({form_type}::new({}){form_setters})", args.join(", ")));
+            setters.push(format!(
+                ".set_body({form_type}::new({}){form_setters})",
+                args.join(", ")
+            ));
         }
         None => {}
     }
@@ -179,14 +207,30 @@ fn render_test(out: &mut String, spec: &Spec, op: &Operation) {
         .iter()
         .map(|(k, v)| format!("({}, {})", literal(k), literal(v)))
         .collect();
-    writeln!(out, "    assert_eq!(seen.query_pairs(), vec![{}] as Vec<(&str, &str)>);", pairs.join(", ")).unwrap();
+    writeln!(
+        out,
+        "    assert_eq!(seen.query_pairs(), vec![{}] as Vec<(&str, &str)>);",
+        pairs.join(", ")
+    )
+    .unwrap();
     for (name, value) in &headers {
-        writeln!(out, "    assert_eq!(seen.header({}), Some({}));", literal(name), literal(value)).unwrap();
+        writeln!(
+            out,
+            "    assert_eq!(seen.header({}), Some({}));",
+            literal(name),
+            literal(value)
+        )
+        .unwrap();
     }
     writeln!(out, "    seen.assert_signed_by(\"TESTAK\");").unwrap();
     match &op.body {
         Some(RequestBody::Json { content_type, .. }) => {
-            writeln!(out, "    assert_eq!(seen.header(\"content-type\"), Some({}));", literal(content_type)).unwrap();
+            writeln!(
+                out,
+                "    assert_eq!(seen.header(\"content-type\"), Some({}));",
+                literal(content_type)
+            )
+            .unwrap();
             if let Some(body) = expected_body {
                 writeln!(
                     out,
@@ -204,7 +248,12 @@ fn render_test(out: &mut String, spec: &Spec, op: &Operation) {
         }
         None => {
             if !op.content_type.is_empty() {
-                writeln!(out, "    assert_eq!(seen.header(\"content-type\"), Some({}));", literal(&op.content_type)).unwrap();
+                writeln!(
+                    out,
+                    "    assert_eq!(seen.header(\"content-type\"), Some({}));",
+                    literal(&op.content_type)
+                )
+                .unwrap();
             }
             writeln!(out, "    assert!(seen.body.is_empty());").unwrap();
         }
@@ -212,10 +261,18 @@ fn render_test(out: &mut String, spec: &Spec, op: &Operation) {
     match &op.response {
         ResponseBody::Stream => {
             writeln!(out, "    let bytes = response.body.collect(1 << 20).await.expect(\"the body streams\");").unwrap();
-            writeln!(out, "    assert_eq!(&bytes[..], b\"\\x00streamed bytes\\xff\");").unwrap();
+            writeln!(
+                out,
+                "    assert_eq!(&bytes[..], b\"\\x00streamed bytes\\xff\");"
+            )
+            .unwrap();
         }
         ResponseBody::Bare(schema) if rust_type(schema, "") == "String" => {
-            writeln!(out, "    assert_eq!(response.body.as_deref(), Some(\"plain answer\"));").unwrap();
+            writeln!(
+                out,
+                "    assert_eq!(response.body.as_deref(), Some(\"plain answer\"));"
+            )
+            .unwrap();
         }
         ResponseBody::Empty => {
             writeln!(out, "    let _ = response;").unwrap();

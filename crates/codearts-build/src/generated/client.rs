@@ -7,9 +7,15 @@ use std::sync::Arc;
 ///
 /// Cheap to clone and safe to share between tasks. Build one with [`BuildClient::builder`], or
 /// around a mock with [`BuildClient::from_stub`].
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct BuildClient {
     stub: Arc<dyn crate::stub::Build>,
+}
+
+impl std::fmt::Debug for BuildClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BuildClient").finish_non_exhaustive()
+    }
 }
 
 impl BuildClient {

@@ -7,7 +7,7 @@
 /// error, so a mock implements only the operations a test needs, and adding operations
 /// breaks no implementation.
 #[async_trait::async_trait]
-pub trait Build: std::fmt::Debug + Send + Sync {
+pub trait Build: Send + Sync {
     /// Performs [`crate::BuildClient::add_favourite_custom_template`].
     async fn add_favourite_custom_template(
         &self,

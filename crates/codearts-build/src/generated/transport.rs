@@ -115,7 +115,7 @@ impl crate::stub::Build for HttpStub {
 
     async fn check_job_count_is_top_limit(
         &self,
-        request: codearts_model::build::CheckJobCountIsTopLimitRequest,
+        _request: codearts_model::build::CheckJobCountIsTopLimitRequest,
     ) -> crate::Result<codearts_model::build::CheckJobCountIsTopLimitResponse> {
         let path = "/v1/job/check/count";
         #[allow(unused_mut)]
@@ -127,7 +127,7 @@ impl crate::stub::Build for HttpStub {
 
     async fn check_job_internal(
         &self,
-        request: codearts_model::build::CheckJobInternalRequest,
+        _request: codearts_model::build::CheckJobInternalRequest,
     ) -> crate::Result<codearts_model::build::CheckJobInternalResponse> {
         let path = "/v1/job/permission/internal";
         #[allow(unused_mut)]
@@ -168,7 +168,7 @@ impl crate::stub::Build for HttpStub {
 
     async fn clear_recycling_jobs(
         &self,
-        request: codearts_model::build::ClearRecyclingJobsRequest,
+        _request: codearts_model::build::ClearRecyclingJobsRequest,
     ) -> crate::Result<codearts_model::build::ClearRecyclingJobsResponse> {
         let path = "/v1/job/recycling-empty";
         #[allow(unused_mut)]
@@ -488,7 +488,7 @@ impl crate::stub::Build for HttpStub {
         #[allow(unused_mut)]
         let mut op = OperationRequest::new(Method::GET, path);
         op = op.query("job_id", &request.job_id);
-        op = op.query("build_no", &request.build_no);
+        op = op.query("build_no", request.build_no);
         op = op.query("root_id", &request.root_id);
         op = op.content_type("application/json")?;
         self.0.execute_streaming(op).await
@@ -546,7 +546,7 @@ impl crate::stub::Build for HttpStub {
         );
         #[allow(unused_mut)]
         let mut op = OperationRequest::new(Method::GET, path);
-        op = op.query("offset", &request.offset);
+        op = op.query("offset", request.offset);
         op = op.query_opt("length", request.length.as_ref());
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -606,7 +606,7 @@ impl crate::stub::Build for HttpStub {
         let path = "/v1/record/brief";
         #[allow(unused_mut)]
         let mut op = OperationRequest::new(Method::POST, path);
-        op = op.query("limit", &request.limit);
+        op = op.query("limit", request.limit);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -693,7 +693,7 @@ impl crate::stub::Build for HttpStub {
         );
         #[allow(unused_mut)]
         let mut op = OperationRequest::new(Method::GET, path);
-        op = op.query("limit", &request.limit);
+        op = op.query("limit", request.limit);
         op = op.query_opt("offset", request.offset.as_ref());
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -755,7 +755,7 @@ impl crate::stub::Build for HttpStub {
         #[allow(unused_mut)]
         let mut op = OperationRequest::new(Method::GET, path);
         op = op.query("job_id", &request.job_id);
-        op = op.query("build_no", &request.build_no);
+        op = op.query("build_no", request.build_no);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -763,7 +763,7 @@ impl crate::stub::Build for HttpStub {
 
     async fn list_keystore(
         &self,
-        request: codearts_model::build::ListKeystoreRequest,
+        _request: codearts_model::build::ListKeystoreRequest,
     ) -> crate::Result<codearts_model::build::ListKeystoreResponse> {
         let path = "/v2/keystore/name";
         #[allow(unused_mut)]
@@ -828,8 +828,8 @@ impl crate::stub::Build for HttpStub {
         );
         #[allow(unused_mut)]
         let mut op = OperationRequest::new(Method::GET, path);
-        op = op.query("page_index", &request.page_index);
-        op = op.query("page_size", &request.page_size);
+        op = op.query("page_index", request.page_index);
+        op = op.query("page_size", request.page_size);
         op = op.query_opt("search", request.search.as_ref());
         op = op.query_opt("sort_field", request.sort_field.as_ref());
         op = op.query_opt("sort_order", request.sort_order.as_ref());
@@ -1098,9 +1098,9 @@ impl crate::stub::Build for HttpStub {
         #[allow(unused_mut)]
         let mut op = OperationRequest::new(Method::GET, path);
         op = op.query("job_id", &request.job_id);
-        op = op.query("build_no", &request.build_no);
-        op = op.query("start_offset", &request.start_offset);
-        op = op.query("end_offset", &request.end_offset);
+        op = op.query("build_no", request.build_no);
+        op = op.query("start_offset", request.start_offset);
+        op = op.query("end_offset", request.end_offset);
         op = op.query_opt("sort", request.sort.as_ref());
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -1155,7 +1155,7 @@ impl crate::stub::Build for HttpStub {
 
     async fn show_build_params_list(
         &self,
-        request: codearts_model::build::ShowBuildParamsListRequest,
+        _request: codearts_model::build::ShowBuildParamsListRequest,
     ) -> crate::Result<codearts_model::build::ShowBuildParamsListResponse> {
         let path = "/v1/job/build-params";
         #[allow(unused_mut)]
@@ -1243,7 +1243,7 @@ impl crate::stub::Build for HttpStub {
 
     async fn show_default_build_parameters(
         &self,
-        request: codearts_model::build::ShowDefaultBuildParametersRequest,
+        _request: codearts_model::build::ShowDefaultBuildParametersRequest,
     ) -> crate::Result<codearts_model::build::ShowDefaultBuildParametersResponse> {
         let path = "/v1/job/default-parameters";
         #[allow(unused_mut)]
@@ -1296,7 +1296,7 @@ impl crate::stub::Build for HttpStub {
 
     async fn show_domain_status(
         &self,
-        request: codearts_model::build::ShowDomainStatusRequest,
+        _request: codearts_model::build::ShowDomainStatusRequest,
     ) -> crate::Result<codearts_model::build::ShowDomainStatusResponse> {
         let path = "/v1/domain/status";
         #[allow(unused_mut)]
@@ -1354,7 +1354,7 @@ impl crate::stub::Build for HttpStub {
 
     async fn show_image_template_list(
         &self,
-        request: codearts_model::build::ShowImageTemplateListRequest,
+        _request: codearts_model::build::ShowImageTemplateListRequest,
     ) -> crate::Result<codearts_model::build::ShowImageTemplateListResponse> {
         let path = "/v1/image/templates";
         #[allow(unused_mut)]
@@ -1390,7 +1390,7 @@ impl crate::stub::Build for HttpStub {
         op = op.query("job_id", &request.job_id);
         op = op.query("repository_name", &request.repository_name);
         op = op.query_opt("branch", request.branch.as_ref());
-        op = op.query("interval", &request.interval);
+        op = op.query("interval", request.interval);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1406,7 +1406,7 @@ impl crate::stub::Build for HttpStub {
         op = op.query("job_id", &request.job_id);
         op = op.query("repository_name", &request.repository_name);
         op = op.query_opt("branch", request.branch.as_ref());
-        op = op.query("interval", &request.interval);
+        op = op.query("interval", request.interval);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1461,8 +1461,8 @@ impl crate::stub::Build for HttpStub {
         );
         #[allow(unused_mut)]
         let mut op = OperationRequest::new(Method::GET, path);
-        op = op.query("page_index", &request.page_index);
-        op = op.query("page_size", &request.page_size);
+        op = op.query("page_index", request.page_index);
+        op = op.query("page_size", request.page_size);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1554,7 +1554,7 @@ impl crate::stub::Build for HttpStub {
 
     async fn show_job_system_parameters(
         &self,
-        request: codearts_model::build::ShowJobSystemParametersRequest,
+        _request: codearts_model::build::ShowJobSystemParametersRequest,
     ) -> crate::Result<codearts_model::build::ShowJobSystemParametersResponse> {
         let path = "/v1/job/system-parameters";
         #[allow(unused_mut)]
@@ -1591,7 +1591,7 @@ impl crate::stub::Build for HttpStub {
         );
         #[allow(unused_mut)]
         let mut op = OperationRequest::new(Method::GET, path);
-        op = op.query("page_size", &request.page_size);
+        op = op.query("page_size", request.page_size);
         op = op.query("page", &request.page);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -1624,9 +1624,9 @@ impl crate::stub::Build for HttpStub {
         );
         #[allow(unused_mut)]
         let mut op = OperationRequest::new(Method::GET, path);
-        op = op.query("offset", &request.offset);
-        op = op.query("limit", &request.limit);
-        op = op.query("interval", &request.interval);
+        op = op.query("offset", request.offset);
+        op = op.query("limit", request.limit);
+        op = op.query("interval", request.interval);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1642,8 +1642,8 @@ impl crate::stub::Build for HttpStub {
         );
         #[allow(unused_mut)]
         let mut op = OperationRequest::new(Method::GET, path);
-        op = op.query("offset", &request.offset);
-        op = op.query("limit", &request.limit);
+        op = op.query("offset", request.offset);
+        op = op.query("limit", request.limit);
         op = op.query("start_time", &request.start_time);
         op = op.query("end_time", &request.end_time);
         op = op.content_type("application/json")?;
@@ -1743,7 +1743,7 @@ impl crate::stub::Build for HttpStub {
 
     async fn show_related_project(
         &self,
-        request: codearts_model::build::ShowRelatedProjectRequest,
+        _request: codearts_model::build::ShowRelatedProjectRequest,
     ) -> crate::Result<codearts_model::build::ShowRelatedProjectResponse> {
         let path = "/v1/domain/project/related";
         #[allow(unused_mut)]
@@ -1763,7 +1763,7 @@ impl crate::stub::Build for HttpStub {
         );
         #[allow(unused_mut)]
         let mut op = OperationRequest::new(Method::GET, path);
-        op = op.query("build_no", &request.build_no);
+        op = op.query("build_no", request.build_no);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1786,7 +1786,7 @@ impl crate::stub::Build for HttpStub {
 
     async fn show_summary_build_job_info(
         &self,
-        request: codearts_model::build::ShowSummaryBuildJobInfoRequest,
+        _request: codearts_model::build::ShowSummaryBuildJobInfoRequest,
     ) -> crate::Result<codearts_model::build::ShowSummaryBuildJobInfoResponse> {
         let path = "/v1/domain/job-summary";
         #[allow(unused_mut)]
@@ -1810,7 +1810,7 @@ impl crate::stub::Build for HttpStub {
 
     async fn show_user_charge_type(
         &self,
-        request: codearts_model::build::ShowUserChargeTypeRequest,
+        _request: codearts_model::build::ShowUserChargeTypeRequest,
     ) -> crate::Result<codearts_model::build::ShowUserChargeTypeResponse> {
         let path = "/v1/domain/charge-type";
         #[allow(unused_mut)]

@@ -3,6 +3,8 @@
 
 #![allow(clippy::all)]
 
+pub use crate::FilePart;
+
 /// The `AuthScope` object.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]

@@ -7,9 +7,15 @@ use std::sync::Arc;
 ///
 /// Cheap to clone and safe to share between tasks. Build one with [`PipelineClient::builder`], or
 /// around a mock with [`PipelineClient::from_stub`].
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct PipelineClient {
     stub: Arc<dyn crate::stub::Pipeline>,
+}
+
+impl std::fmt::Debug for PipelineClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PipelineClient").finish_non_exhaustive()
+    }
 }
 
 impl PipelineClient {

@@ -7,7 +7,7 @@
 /// error, so a mock implements only the operations a test needs, and adding operations
 /// breaks no implementation.
 #[async_trait::async_trait]
-pub trait Pipeline: std::fmt::Debug + Send + Sync {
+pub trait Pipeline: Send + Sync {
     /// Performs [`crate::PipelineClient::accept_checkpoint`].
     async fn accept_checkpoint(
         &self,

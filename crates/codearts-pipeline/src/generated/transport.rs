@@ -630,8 +630,8 @@ impl crate::stub::Pipeline for HttpStub {
         );
         #[allow(unused_mut)]
         let mut op = OperationRequest::new(Method::POST, path);
-        op = op.query("offset", &request.offset);
-        op = op.query("limit", &request.limit);
+        op = op.query("offset", request.offset);
+        op = op.query("limit", request.limit);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -791,8 +791,8 @@ impl crate::stub::Pipeline for HttpStub {
         op = op.query("project_id", &request.project_id);
         op = op.query("start_date", &request.start_date);
         op = op.query("end_date", &request.end_date);
-        op = op.query("offset", &request.offset);
-        op = op.query("limit", &request.limit);
+        op = op.query("offset", request.offset);
+        op = op.query("limit", request.limit);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -846,9 +846,9 @@ impl crate::stub::Pipeline for HttpStub {
         );
         #[allow(unused_mut)]
         let mut op = OperationRequest::new(Method::GET, path);
-        op = op.query("offset", &request.offset);
-        op = op.query("limit", &request.limit);
-        op = op.query("include_tenant_rule_set", &request.include_tenant_rule_set);
+        op = op.query("offset", request.offset);
+        op = op.query("limit", request.limit);
+        op = op.query("include_tenant_rule_set", request.include_tenant_rule_set);
         op = op.query_opt("name", request.name.as_ref());
         op = op.query_opt("is_valid", request.is_valid.as_ref());
         op = op.query_opt("type", request.r#type.as_ref());
@@ -886,8 +886,8 @@ impl crate::stub::Pipeline for HttpStub {
         #[allow(unused_mut)]
         let mut op = OperationRequest::new(Method::GET, path);
         op = op.query_opt("cloud_project_id", request.cloud_project_id.as_ref());
-        op = op.query("offset", &request.offset);
-        op = op.query("limit", &request.limit);
+        op = op.query("offset", request.offset);
+        op = op.query("limit", request.limit);
         op = op.query_opt("type", request.r#type.as_ref());
         op = op.query_opt("name", request.name.as_ref());
         op = op.content_type("application/json")?;
@@ -923,9 +923,9 @@ impl crate::stub::Pipeline for HttpStub {
         );
         #[allow(unused_mut)]
         let mut op = OperationRequest::new(Method::GET, path);
-        op = op.query("offset", &request.offset);
-        op = op.query("limit", &request.limit);
-        op = op.query("include_tenant_rule_set", &request.include_tenant_rule_set);
+        op = op.query("offset", request.offset);
+        op = op.query("limit", request.limit);
+        op = op.query("include_tenant_rule_set", request.include_tenant_rule_set);
         op = op.query_opt("name", request.name.as_ref());
         op = op.query_opt("is_valid", request.is_valid.as_ref());
         op = op.query_opt("type", request.r#type.as_ref());
