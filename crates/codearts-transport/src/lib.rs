@@ -28,6 +28,7 @@ mod error;
 pub mod error_body;
 pub mod multipart;
 mod operation;
+pub mod paging;
 #[cfg(feature = "reqwest")]
 mod reqwest_client;
 pub mod retry_after;

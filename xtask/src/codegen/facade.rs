@@ -468,7 +468,7 @@ pub fn regions(spec: &Spec, f: &Facade) -> String {
 /// `generated/mod.rs`.
 pub fn module(f: &Facade) -> String {
     format!(
-        "{HEADER}\n//! Code generated from the {} spec.\n\npub mod client;\npub mod regions;\npub mod stub;\npub mod transport;\n",
+        "{HEADER}\n//! Code generated from the {} spec.\n\npub mod client;\npub mod paging;\npub mod regions;\npub mod stub;\npub mod transport;\n",
         f.title
     )
 }

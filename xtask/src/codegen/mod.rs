@@ -5,6 +5,7 @@
 
 mod facade;
 mod model;
+mod paging;
 mod rust;
 mod spec;
 mod tests;
@@ -116,6 +117,13 @@ fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
             dir.join("src/generated/regions.rs"),
             facade::regions(spec, f),
         ));
+        let (paging, streams) = paging::render(spec, f);
+        println!(
+            "{}: {} operations, {streams} paged streams",
+            f.title,
+            spec.operations.len()
+        );
+        files.push((dir.join("src/generated/paging.rs"), paging));
         files.push((
             dir.join("tests/generated_roundtrip.rs"),
             tests::render(spec, f),

@@ -2,6 +2,7 @@
 //! Code generated from the CodeArts Build spec.
 
 pub mod client;
+pub mod paging;
 pub mod regions;
 pub mod stub;
 pub mod transport;
