@@ -2,13 +2,15 @@
 //!
 //! The builder resolves the endpoint (a region from the service's table, or an explicit URL),
 //! the credentials (given, or found by the [`CredentialsChain`]) and the HTTP client, and stacks
-//! them: auth layer over the HTTP client, bound to the endpoint.
+//! them: retry layer over auth layer over the HTTP client, bound to the endpoint.
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use codearts_transport::{Endpoint, Error, Region, ReqwestClient, ServiceHttp, SharedHttpClient};
+use codearts_transport::{
+    Endpoint, Error, Region, ReqwestClient, RetryConfig, RetryLayer, ServiceHttp, SharedHttpClient,
+};
 
 use crate::chain::CredentialsChain;
 use crate::clock::SharedClock;
@@ -58,6 +60,7 @@ pub struct ClientBuilder<C> {
     http_client: Option<SharedHttpClient>,
     body_limit: Option<usize>,
     clock: Option<SharedClock>,
+    retry: RetryConfig,
     _client: PhantomData<fn() -> C>,
 }
 
@@ -76,6 +79,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("credentials", &self.credentials)
             .field("http_client", &self.http_client)
             .field("body_limit", &self.body_limit)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -92,6 +96,7 @@ impl<C: ServiceClient> ClientBuilder<C> {
             http_client: None,
             body_limit: None,
             clock: None,
+            retry: RetryConfig::default(),
             _client: PhantomData,
         }
     }
@@ -139,6 +144,13 @@ impl<C: ServiceClient> ClientBuilder<C> {
         self
     }
 
+    /// How calls are retried (default: [`RetryConfig::default`], the strict policy with
+    /// three attempts; [`RetryConfig::disabled`] turns retries off).
+    pub fn retry(mut self, config: RetryConfig) -> Self {
+        self.retry = config;
+        self
+    }
+
     /// Reads signing times from `clock` (tests).
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = Some(clock);
@@ -178,7 +190,9 @@ impl<C: ServiceClient> ClientBuilder<C> {
         if let Some(clock) = self.clock {
             layer = layer.with_clock(clock);
         }
-        let mut service = ServiceHttp::new(Arc::new(layer), endpoint);
+        // Retries wrap authentication, so every attempt is signed afresh.
+        let stack = RetryLayer::new(Arc::new(layer), self.retry);
+        let mut service = ServiceHttp::new(Arc::new(stack), endpoint);
         if let Some(limit) = self.body_limit {
             service = service.with_body_limit(limit);
         }

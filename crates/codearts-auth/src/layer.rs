@@ -6,8 +6,12 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use codearts_transport::{Endpoint, Error, HttpClient, Request, Response, SharedHttpClient};
-use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
+use codearts_transport::error_body::ServiceErrorBody;
+use codearts_transport::{
+    clone_request, Body, Endpoint, Error, HttpClient, Request, Response, SharedHttpClient,
+};
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION, DATE};
+use http::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock::{SharedClock, SystemClock};
@@ -175,11 +179,101 @@ fn set_token(request: &mut Request, token: &SecretString) -> Result<(), Error> {
     Ok(())
 }
 
+/// The most of a 401 body read to find out why the request was refused.
+const REFUSAL_BODY_LIMIT: usize = 64 * 1024;
+
+/// True when a refusal says the token is no longer valid (API Gateway's `APIG.0307`
+/// "The token must be updated", or a message about an expired token).
+pub fn says_token_expired(refusal: &ServiceErrorBody) -> bool {
+    let code = refusal.code.as_deref().unwrap_or_default();
+    let message = refusal
+        .message
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    code.ends_with(".0307")
+        || (message.contains("token")
+            && (message.contains("expire") || message.contains("must be updated")))
+}
+
+/// True when a refusal says the signature's `X-Sdk-Date` is too far from the server's clock
+/// ("signature expired").
+pub fn says_signature_expired(refusal: &ServiceErrorBody) -> bool {
+    let message = refusal
+        .message
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    message.contains("signature expired") || message.contains("request expired")
+}
+
+impl AuthLayer {
+    /// The token a request carries, to tell later whether the provider replaced it.
+    fn token_of(request: &Request) -> Option<SecretString> {
+        request
+            .headers()
+            .get(X_AUTH_TOKEN)
+            .and_then(|v| v.to_str().ok())
+            .map(|t| SecretString::from(t.to_owned()))
+    }
+
+    /// Learns the server's clock from a refusal's `Date` header; false when it has none.
+    fn learn_clock_offset(&self, headers: &http::HeaderMap) -> bool {
+        let Some(server) = headers
+            .get(DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+        else {
+            return false;
+        };
+        let now = self.clock.now();
+        let offset = match server.duration_since(now) {
+            Ok(ahead) => ahead.as_secs() as i64,
+            Err(behind) => -(behind.duration().as_secs() as i64),
+        };
+        tracing::warn!(
+            offset_seconds = offset,
+            "the service refused our signing time; signing with its clock from now on"
+        );
+        self.set_clock_offset(offset);
+        true
+    }
+}
+
 #[async_trait]
 impl HttpClient for AuthLayer {
-    async fn send(&self, mut request: Request) -> Result<Response, Error> {
-        self.authorize(&mut request).await?;
-        self.inner.send(request).await
+    /// Authenticates and sends `request`. When the service answers 401 because the token
+    /// expired (token mode) or the signing time is off (AK/SK mode), the layer refreshes the
+    /// token or adopts the service's clock and sends the request once more; never twice.
+    async fn send(&self, request: Request) -> Result<Response, Error> {
+        let mut again = clone_request(&request);
+        let mut first = request;
+        self.authorize(&mut first).await?;
+        let token_sent = Self::token_of(&first);
+        let response = self.inner.send(first).await?;
+        if response.status() != StatusCode::UNAUTHORIZED || matches!(self.mode, Mode::Static(_)) {
+            return Ok(response);
+        }
+        let (parts, body) = response.into_parts();
+        let body = body.collect(REFUSAL_BODY_LIMIT).await?;
+        let refusal = ServiceErrorBody::parse(&body).unwrap_or_default();
+        let retry = match &self.mode {
+            Mode::Iam(provider) if says_token_expired(&refusal) => {
+                if let Some(token) = &token_sent {
+                    provider.invalidate_token(token).await;
+                }
+                true
+            }
+            Mode::Sign(_) if says_signature_expired(&refusal) => {
+                self.learn_clock_offset(&parts.headers)
+            }
+            _ => false,
+        };
+        if !retry {
+            return Ok(Response::from_parts(parts, Body::from(body)));
+        }
+        self.authorize(&mut again).await?;
+        self.inner.send(again).await
     }
 }
 

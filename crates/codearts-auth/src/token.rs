@@ -211,6 +211,18 @@ impl TokenProvider {
         *self.state.lock().await = None;
     }
 
+    /// Forgets the cached token only if it is still `rejected`: when many calls are refused
+    /// with the same stale token, the first one's refresh serves them all.
+    pub async fn invalidate_token(&self, rejected: &SecretString) {
+        let mut state = self.state.lock().await;
+        if state
+            .as_ref()
+            .is_some_and(|c| c.token.expose_secret() == rejected.expose_secret())
+        {
+            *state = None;
+        }
+    }
+
     /// When the cached token expires, if one is cached.
     pub async fn expires_at(&self) -> Option<SystemTime> {
         self.state.lock().await.as_ref().map(|c| c.expires_at)

@@ -31,6 +31,7 @@ mod operation;
 pub mod paging;
 #[cfg(feature = "reqwest")]
 mod reqwest_client;
+pub mod retry;
 pub mod retry_after;
 mod service;
 
@@ -45,6 +46,7 @@ pub use operation::{
 };
 #[cfg(feature = "reqwest")]
 pub use reqwest_client::{ReqwestClient, ReqwestClientBuilder, DEFAULT_USER_AGENT};
+pub use retry::{Backoff, RetryBudget, RetryConfig, RetryLayer, RetryPolicy, StandardRetryPolicy};
 pub use service::{Region, ServiceHttp};
 
 pub use bytes::Bytes;

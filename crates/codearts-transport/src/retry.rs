@@ -1,0 +1,446 @@
+//! Retries: a policy that says what is safe to repeat, jittered exponential backoff, a retry
+//! budget so an outage does not multiply load, and attempt and operation time limits.
+//!
+//! [`RetryLayer`] wraps the layers that authenticate and send, so every attempt is signed
+//! afresh. The strict default ([`StandardRetryPolicy`]) repeats transport failures and the
+//! statuses 408, 429, 500, 502, 503, 504 only for idempotent methods (GET, HEAD, PUT, DELETE,
+//! OPTIONS), and any method when the connection was never made.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use async_trait::async_trait;
+use http::{HeaderMap, Method, StatusCode};
+
+use crate::client::clone_request;
+use crate::{Error, ErrorKind, HttpClient, Request, Response, SharedHttpClient};
+
+/// What an attempt ended with.
+#[derive(Debug, Clone, Copy)]
+pub enum Outcome<'a> {
+    /// A response with a non-success status.
+    Status(StatusCode, &'a HeaderMap),
+    /// No response.
+    Error(&'a Error),
+}
+
+/// Decides which failed attempts may be repeated.
+pub trait RetryPolicy: Send + Sync + fmt::Debug {
+    /// True when the attempt that ended with `outcome` may be sent again.
+    fn should_retry(&self, method: &Method, outcome: Outcome<'_>) -> bool;
+}
+
+/// The strict default: transient failures of idempotent calls, and connection failures of any
+/// call (the request never left, so it cannot have been applied).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StandardRetryPolicy;
+
+/// True for the methods that may be repeated without changing the result.
+pub fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+    )
+}
+
+/// True for the statuses that say "try again later".
+pub fn is_transient_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+impl RetryPolicy for StandardRetryPolicy {
+    fn should_retry(&self, method: &Method, outcome: Outcome<'_>) -> bool {
+        match outcome {
+            Outcome::Error(error) if error.kind() == ErrorKind::Connect => true,
+            Outcome::Error(error) => {
+                matches!(error.kind(), ErrorKind::Timeout | ErrorKind::Io) && is_idempotent(method)
+            }
+            Outcome::Status(status, _) => is_transient_status(status) && is_idempotent(method),
+        }
+    }
+}
+
+/// Retries nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NeverRetry;
+
+impl RetryPolicy for NeverRetry {
+    fn should_retry(&self, _: &Method, _: Outcome<'_>) -> bool {
+        false
+    }
+}
+
+/// Jittered exponential backoff: attempt `n` waits a random time up to
+/// `min(max, initial * multiplier^(n-1))` ("full jitter").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Backoff {
+    initial: Duration,
+    max: Duration,
+    multiplier: f64,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            initial: Duration::from_millis(200),
+            max: Duration::from_secs(20),
+            multiplier: 2.0,
+        }
+    }
+}
+
+impl Backoff {
+    /// A builder starting from the defaults (200 ms, doubling, at most 20 s).
+    pub fn builder() -> BackoffBuilder {
+        BackoffBuilder(Backoff::default())
+    }
+
+    /// The longest wait before attempt `retry` (1 for the first retry).
+    pub fn ceiling(&self, retry: u32) -> Duration {
+        let factor = self.multiplier.powi(retry.saturating_sub(1).min(64) as i32);
+        let secs = (self.initial.as_secs_f64() * factor).min(self.max.as_secs_f64());
+        Duration::from_secs_f64(secs)
+    }
+
+    /// The wait before attempt `retry`, with `unit` a random number in `[0, 1)`.
+    pub fn delay(&self, retry: u32, unit: f64) -> Duration {
+        self.ceiling(retry).mul_f64(unit.clamp(0.0, 1.0))
+    }
+}
+
+/// Builds a [`Backoff`], checking its values.
+#[derive(Debug, Clone, Copy)]
+pub struct BackoffBuilder(Backoff);
+
+impl BackoffBuilder {
+    /// The ceiling of the first wait.
+    pub fn initial(mut self, initial: Duration) -> Self {
+        self.0.initial = initial;
+        self
+    }
+
+    /// The largest ceiling.
+    pub fn max(mut self, max: Duration) -> Self {
+        self.0.max = max;
+        self
+    }
+
+    /// How much the ceiling grows per retry.
+    pub fn multiplier(mut self, multiplier: f64) -> Self {
+        self.0.multiplier = multiplier;
+        self
+    }
+
+    /// The backoff; [`ErrorKind::Config`] if `initial` is zero, `max` is below `initial`, or
+    /// the multiplier is below 1 or not finite.
+    pub fn build(self) -> Result<Backoff, Error> {
+        let b = self.0;
+        if b.initial.is_zero() {
+            return Err(Error::config(
+                "backoff: the initial delay must be above zero",
+            ));
+        }
+        if b.max < b.initial {
+            return Err(Error::config(
+                "backoff: the maximum delay is below the initial delay",
+            ));
+        }
+        if !b.multiplier.is_finite() || b.multiplier < 1.0 {
+            return Err(Error::config(
+                "backoff: the multiplier must be a finite number >= 1",
+            ));
+        }
+        Ok(b)
+    }
+}
+
+/// A token bucket shared by all calls of a client: each retry spends tokens, each success
+/// earns one back. When an outage empties it, calls fail fast instead of multiplying load.
+#[derive(Debug)]
+pub struct RetryBudget {
+    capacity: u32,
+    retry_cost: u32,
+    timeout_cost: u32,
+    tokens: Mutex<u32>,
+}
+
+impl RetryBudget {
+    /// A full bucket of `capacity` tokens; a retry costs `retry_cost` (twice that after a
+    /// time-out, which ties up more of the service).
+    pub fn new(capacity: u32, retry_cost: u32) -> Self {
+        RetryBudget {
+            capacity,
+            retry_cost,
+            timeout_cost: retry_cost.saturating_mul(2),
+            tokens: Mutex::new(capacity),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, u32> {
+        self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes the tokens for a retry; false when the bucket cannot pay.
+    pub fn try_spend(&self, after_timeout: bool) -> bool {
+        let cost = if after_timeout {
+            self.timeout_cost
+        } else {
+            self.retry_cost
+        };
+        let mut tokens = self.lock();
+        if *tokens >= cost {
+            *tokens -= cost;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Puts one token back after a success.
+    pub fn refund(&self) {
+        let mut tokens = self.lock();
+        *tokens = (*tokens + 1).min(self.capacity);
+    }
+
+    /// Tokens left.
+    pub fn available(&self) -> u32 {
+        *self.lock()
+    }
+}
+
+impl Default for RetryBudget {
+    fn default() -> Self {
+        RetryBudget::new(500, 5)
+    }
+}
+
+/// How a client retries.
+#[derive(Debug, Clone)]
+pub struct RetryConfig {
+    /// Which failures may be repeated.
+    pub policy: Arc<dyn RetryPolicy>,
+    /// How long to wait between attempts.
+    pub backoff: Backoff,
+    /// Attempts in all, the first included (1 = no retry).
+    pub max_attempts: u32,
+    /// The limit of one attempt, response headers included.
+    pub attempt_timeout: Option<Duration>,
+    /// The limit of the whole call, waits included.
+    pub operation_timeout: Option<Duration>,
+    /// The shared budget; `None` for unlimited retries within `max_attempts`.
+    pub budget: Option<Arc<RetryBudget>>,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            policy: Arc::new(StandardRetryPolicy),
+            backoff: Backoff::default(),
+            max_attempts: 3,
+            attempt_timeout: None,
+            operation_timeout: None,
+            budget: Some(Arc::new(RetryBudget::default())),
+        }
+    }
+}
+
+impl RetryConfig {
+    /// One attempt, never repeated; time limits still apply.
+    pub fn disabled() -> Self {
+        RetryConfig {
+            policy: Arc::new(NeverRetry),
+            max_attempts: 1,
+            budget: None,
+            ..RetryConfig::default()
+        }
+    }
+
+    /// Sets the number of attempts in all (at least 1).
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Sets the backoff.
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Sets the policy.
+    pub fn with_policy(mut self, policy: impl RetryPolicy + 'static) -> Self {
+        self.policy = Arc::new(policy);
+        self
+    }
+
+    /// Sets the limit of one attempt.
+    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the limit of the whole call.
+    pub fn with_operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets (or, with `None`, removes) the retry budget.
+    pub fn with_budget(mut self, budget: Option<Arc<RetryBudget>>) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Runs `call` with this configuration instead of the client's, for every request the
+    /// call makes (per-request override).
+    ///
+    /// ```
+    /// # async fn demo() {
+    /// use codearts_transport::retry::RetryConfig;
+    /// let answer = RetryConfig::disabled().scope(async { 42 }).await;
+    /// assert_eq!(answer, 42);
+    /// # }
+    /// ```
+    pub async fn scope<F: Future>(self, call: F) -> F::Output {
+        OVERRIDE.scope(self, call).await
+    }
+}
+
+tokio::task_local! {
+    static OVERRIDE: RetryConfig;
+}
+
+/// A layer that repeats failed attempts as its [`RetryConfig`] allows.
+#[derive(Debug, Clone)]
+pub struct RetryLayer {
+    inner: SharedHttpClient,
+    config: RetryConfig,
+    seed: Arc<AtomicU64>,
+}
+
+impl RetryLayer {
+    /// Wraps `inner` (which should authenticate: each attempt passes through it again).
+    pub fn new(inner: SharedHttpClient, config: RetryConfig) -> Self {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0x9E37_79B9_7F4A_7C15, |d| d.as_nanos() as u64);
+        RetryLayer {
+            inner,
+            config,
+            seed: Arc::new(AtomicU64::new(seed)),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RetryConfig {
+        &self.config
+    }
+
+    /// A number in `[0, 1)` for jitter (splitmix64; no need for cryptographic randomness).
+    fn unit(&self) -> f64 {
+        let mut z = self
+            .seed
+            .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn timed_out(what: &str, limit: Duration) -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        format!("the {what} took longer than {} ms", limit.as_millis()),
+    )
+}
+
+#[async_trait]
+impl HttpClient for RetryLayer {
+    async fn send(&self, request: Request) -> Result<Response, Error> {
+        let config = OVERRIDE
+            .try_with(RetryConfig::clone)
+            .unwrap_or_else(|_| self.config.clone());
+        let started = Instant::now();
+        let deadline = config.operation_timeout.map(|t| started + t);
+        let method = request.method().clone();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if remaining == Some(Duration::ZERO) {
+                return Err(timed_out(
+                    "operation",
+                    config.operation_timeout.unwrap_or_default(),
+                ));
+            }
+            let limit = match (config.attempt_timeout, remaining) {
+                (Some(a), Some(r)) => Some(a.min(r)),
+                (a, r) => a.or(r),
+            };
+            let send = self.inner.send(clone_request(&request));
+            let result = match limit {
+                Some(limit) => match tokio::time::timeout(limit, send).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        let what = if Some(limit) == config.attempt_timeout {
+                            "attempt"
+                        } else {
+                            "operation"
+                        };
+                        Err(timed_out(what, limit))
+                    }
+                },
+                None => send.await,
+            };
+            let (retry, after_timeout, retry_after) = match &result {
+                Ok(response) if response.status().is_success() => {
+                    if let Some(budget) = &config.budget {
+                        budget.refund();
+                    }
+                    return result;
+                }
+                Ok(response) => (
+                    config.policy.should_retry(
+                        &method,
+                        Outcome::Status(response.status(), response.headers()),
+                    ),
+                    false,
+                    crate::retry_after::parse(response.headers()),
+                ),
+                Err(error) => (
+                    config.policy.should_retry(&method, Outcome::Error(error)),
+                    error.is_timeout(),
+                    None,
+                ),
+            };
+            if !retry || attempt >= config.max_attempts {
+                return result;
+            }
+            if let Some(budget) = &config.budget {
+                if !budget.try_spend(after_timeout) {
+                    tracing::debug!(attempt, "retry budget exhausted; not retrying");
+                    return result;
+                }
+            }
+            let mut wait = config.backoff.delay(attempt, self.unit());
+            if let Some(asked) = retry_after {
+                wait = wait.max(asked);
+            }
+            if let Some(deadline) = deadline {
+                if Instant::now() + wait >= deadline {
+                    // Waiting would end past the deadline: give the caller what we have.
+                    return result;
+                }
+            }
+            tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
+            drop(result);
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
