@@ -4,11 +4,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use codearts_model::iam;
 use codearts_transport::{execute, Endpoint, Error, ErrorKind, OperationRequest, SharedHttpClient};
 use http::Method;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
-use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -235,35 +234,37 @@ impl TokenProvider {
         }
     }
 
-    /// The body of the password-method token request.
-    pub fn request_body(&self) -> serde_json::Value {
+    /// The body of the password-method token request (`spec/iam.json`'s
+    /// `KeystoneCreateUserTokenByPasswordRequestBody`).
+    pub fn request_body(&self) -> iam::KeystoneCreateUserTokenByPasswordRequestBody {
         let c = &self.credentials;
         let scope = match c.scope() {
-            TokenScope::ProjectId(id) => json!({ "project": { "id": id } }),
-            TokenScope::ProjectName(name) => json!({ "project": { "name": name } }),
-            TokenScope::DomainId(id) => json!({ "domain": { "id": id } }),
-            TokenScope::DomainName(name) => json!({ "domain": { "name": name } }),
-        };
-        json!({
-            "auth": {
-                "identity": {
-                    "methods": ["password"],
-                    "password": {
-                        "user": {
-                            "name": c.user_name(),
-                            "password": c.password().expose_secret(),
-                            "domain": { "name": c.domain_name() }
-                        }
-                    }
-                },
-                "scope": scope
+            TokenScope::ProjectId(id) => {
+                iam::AuthScope::new().set_project(iam::AuthScopeProject::new().set_id(id))
             }
-        })
+            TokenScope::ProjectName(name) => {
+                iam::AuthScope::new().set_project(iam::AuthScopeProject::new().set_name(name))
+            }
+            TokenScope::DomainId(id) => {
+                iam::AuthScope::new().set_domain(iam::AuthScopeDomain::new().set_id(id))
+            }
+            TokenScope::DomainName(name) => {
+                iam::AuthScope::new().set_domain(iam::AuthScopeDomain::new().set_name(name))
+            }
+        };
+        let user = iam::PwdPasswordUser::new(
+            iam::PwdPasswordUserDomain::new(c.domain_name()),
+            c.user_name(),
+            c.password().expose_secret(),
+        );
+        let identity =
+            iam::PwdIdentity::new(vec!["password".to_owned()], iam::PwdPassword::new(user));
+        iam::KeystoneCreateUserTokenByPasswordRequestBody::new(iam::PwdAuth::new(identity, scope))
     }
 
     async fn fetch(&self) -> Result<Cached, Error> {
         let request = OperationRequest::new(Method::POST, "/v3/auth/tokens")
-            .content_type("application/json;charset=UTF-8")?
+            .content_type("application/json;charset=utf-8")?
             .json(&self.request_body())?
             .into_request(&self.endpoint)?;
         tracing::debug!(endpoint = %self.endpoint, "requesting an IAM token");
@@ -282,21 +283,13 @@ impl TokenProvider {
             .ok_or_else(|| auth_error("IAM answered without an X-Subject-Token header"))?;
         let token = SecretString::from(token.to_owned());
 
-        #[derive(Deserialize)]
-        struct Body {
-            token: TokenInfo,
-        }
-        #[derive(Deserialize)]
-        struct TokenInfo {
-            expires_at: String,
-        }
-        let body: Body = response.json().map_err(|e| {
-            auth_error("IAM's answer has no readable token.expires_at").with_source(e)
-        })?;
-        let expires_at = parse_expiry(&body.token.expires_at).ok_or_else(|| {
+        let body: iam::KeystoneCreateUserTokenByPasswordResponse = response
+            .json()
+            .map_err(|e| auth_error("IAM's answer is not a token").with_source(e))?;
+        let expires_at_text = body.token.map(|t| t.expires_at).unwrap_or_default();
+        let expires_at = parse_expiry(&expires_at_text).ok_or_else(|| {
             auth_error(&format!(
-                "IAM's token.expires_at `{}` is not an RFC 3339 time",
-                body.token.expires_at
+                "IAM's token.expires_at `{expires_at_text}` is not an RFC 3339 time"
             ))
         })?;
         Ok(Cached { token, expires_at })

@@ -49,25 +49,49 @@ async fn no_secret_in_logs_debug_or_errors() {
     let server = TestServer::start().await;
     server.reply(Reply::json(200, r#"{"success":true}"#));
     server.reply(Reply::json(401, r#"{"error_code":"APIG.0301","error_msg":"Incorrect IAM authentication information: verify aksk signature fail"}"#));
-    let credentials = AkSkCredentials::new("AKVISIBLE", SK).unwrap().with_security_token(SECURITY_TOKEN);
+    let credentials = AkSkCredentials::new("AKVISIBLE", SK)
+        .unwrap()
+        .with_security_token(SECURITY_TOKEN);
     let builder = PipelineClient::builder()
         .endpoint(server.url())
         .credentials(Credentials::AkSk(credentials.clone()))
         .retry(RetryConfig::disabled());
-    seen += &format!("{builder:?}\n{credentials:?}\n{:?}\n", Credentials::AkSk(credentials.clone()));
+    seen += &format!(
+        "{builder:?}\n{credentials:?}\n{:?}\n",
+        Credentials::AkSk(credentials.clone())
+    );
     let client = builder.build().unwrap();
     seen += &format!("{client:?}\n");
     client.reject_manual_review(request()).await.unwrap();
     let err = client.reject_manual_review(request()).await.unwrap_err();
     seen += &format!("{err}\n{err:?}\n");
-    assert_eq!(server.requests()[0].header("x-security-token"), Some(SECURITY_TOKEN), "the token is sent, only never printed");
+    assert_eq!(
+        server.requests()[0].header("x-security-token"),
+        Some(SECURITY_TOKEN),
+        "the token is sent, only never printed"
+    );
 
     // Password credentials: IAM issues a token, the call uses it, the token expires, IAM
     // issues another, and finally IAM refuses.
     let server = TestServer::start().await;
-    server.reply(Reply::json(201, r#"{"token":{"expires_at":"2099-01-01T00:00:00.000000Z"}}"#).header("X-Subject-Token", IAM_TOKEN));
-    server.reply(Reply::json(401, r#"{"error_code":"APIG.0307","error_msg":"The token must be updated."}"#));
-    server.reply(Reply::json(201, r#"{"token":{"expires_at":"2099-01-01T00:00:00.000000Z"}}"#).header("X-Subject-Token", IAM_TOKEN));
+    server.reply(
+        Reply::json(
+            201,
+            r#"{"token":{"expires_at":"2099-01-01T00:00:00.000000Z"}}"#,
+        )
+        .header("X-Subject-Token", IAM_TOKEN),
+    );
+    server.reply(Reply::json(
+        401,
+        r#"{"error_code":"APIG.0307","error_msg":"The token must be updated."}"#,
+    ));
+    server.reply(
+        Reply::json(
+            201,
+            r#"{"token":{"expires_at":"2099-01-01T00:00:00.000000Z"}}"#,
+        )
+        .header("X-Subject-Token", IAM_TOKEN),
+    );
     server.reply(Reply::json(200, r#"{"success":true}"#));
     let password = codearts_auth::PasswordCredentials::new(
         "user",
@@ -76,7 +100,10 @@ async fn no_secret_in_logs_debug_or_errors() {
         codearts_auth::TokenScope::ProjectName("cn-north-4".into()),
     )
     .unwrap();
-    seen += &format!("{password:?}\n{:?}\n", Credentials::Password(password.clone()));
+    seen += &format!(
+        "{password:?}\n{:?}\n",
+        Credentials::Password(password.clone())
+    );
     let client = PipelineClient::builder()
         .endpoint(server.url())
         .iam_endpoint(server.url())
@@ -87,7 +114,10 @@ async fn no_secret_in_logs_debug_or_errors() {
     client.reject_manual_review(request()).await.unwrap();
     seen += &format!("{client:?}\n");
     let iam_body = server.requests()[0].json().to_string();
-    assert!(iam_body.contains(PASSWORD), "the password is sent to IAM, only never printed");
+    assert!(
+        iam_body.contains(PASSWORD),
+        "the password is sent to IAM, only never printed"
+    );
 
     let server = TestServer::start().await;
     server.reply(Reply::json(401, r#"{"error":{"code":"401","message":"The username or password is wrong.","title":"Unauthorized"}}"#));
@@ -103,7 +133,10 @@ async fn no_secret_in_logs_debug_or_errors() {
 
     // A caller-supplied token.
     let server = TestServer::start().await;
-    server.reply(Reply::json(403, r#"{"error_code":"DEV.403","error_msg":"denied"}"#));
+    server.reply(Reply::json(
+        403,
+        r#"{"error_code":"DEV.403","error_msg":"denied"}"#,
+    ));
     let given = Credentials::token(GIVEN_TOKEN).unwrap();
     seen += &format!("{given:?}\n");
     let client = PipelineClient::builder()
@@ -119,8 +152,17 @@ async fn no_secret_in_logs_debug_or_errors() {
     assert!(logs.lines().count() > 0, "TRACE logging captured something");
     eprintln!("{} log lines checked", logs.lines().count());
     for secret in SECRETS {
-        assert!(!logs.contains(secret), "a secret leaked into the logs:\n{logs}");
-        assert!(!seen.contains(secret), "a secret leaked into Debug or an error:\n{seen}");
+        assert!(
+            !logs.contains(secret),
+            "a secret leaked into the logs:\n{logs}"
+        );
+        assert!(
+            !seen.contains(secret),
+            "a secret leaked into Debug or an error:\n{seen}"
+        );
     }
-    assert!(seen.contains("AKVISIBLE"), "the access key is not a secret and helps debugging");
+    assert!(
+        seen.contains("AKVISIBLE"),
+        "the access key is not a secret and helps debugging"
+    );
 }
