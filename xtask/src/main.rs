@@ -6,6 +6,7 @@
 
 mod codegen;
 mod import_spec;
+mod release;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
     let result = match command {
         "import-spec" => import_spec::run(rest),
         "codegen" => codegen::run(rest),
+        "release" => release::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
@@ -50,4 +52,5 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   import-spec [--offline]   read the pinned official SDK packages and rewrite spec/
   codegen [--check]         render generated code from spec/ (--check: fail if stale)
-  release [--dry-run]       bump versions, write CHANGELOG.md, dry-run cargo publish";
+  release [--bump patch|minor|major] [--dry-run]
+                            bump versions, write CHANGELOG.md, dry-run cargo publish";
