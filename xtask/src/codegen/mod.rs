@@ -3,6 +3,7 @@
 //! The output depends on the spec files alone and is run through rustfmt, so it is
 //! byte-for-byte reproducible; `--check` fails when a checked-in file differs.
 
+mod emulator;
 mod facade;
 mod model;
 mod rust;
@@ -121,6 +122,10 @@ fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
             tests::render(spec, f),
         ));
     }
+    let emu = PathBuf::from("crates/codearts-emulator/src/generated");
+    files.push((emu.join("mod.rs"), emulator::module()));
+    files.push((emu.join("pipeline.rs"), emulator::render(&pipeline, &PIPELINE)));
+    files.push((emu.join("build.rs"), emulator::render(&build, &BUILD)));
     Ok(files)
 }
 
