@@ -126,6 +126,15 @@ fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     files.push((emu.join("mod.rs"), emulator::module()));
     files.push((emu.join("pipeline.rs"), emulator::render(&pipeline, &PIPELINE)));
     files.push((emu.join("build.rs"), emulator::render(&build, &BUILD)));
+    let emu_tests = PathBuf::from("crates/codearts-emulator/tests");
+    files.push((
+        emu_tests.join("generated_every_op_pipeline.rs"),
+        emulator::every_op_test(&pipeline, &PIPELINE),
+    ));
+    files.push((
+        emu_tests.join("generated_every_op_build.rs"),
+        emulator::every_op_test(&build, &BUILD),
+    ));
     Ok(files)
 }
 
