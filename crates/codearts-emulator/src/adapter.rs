@@ -556,7 +556,12 @@ mod tests {
     fn multipart_round_trip() {
         let (ct, bytes) = codearts_transport::multipart::Form::new()
             .text("privacy", "private")
-            .file("file", "k.jks", Some("application/x-java"), b"\x00bin\r\n--x")
+            .file(
+                "file",
+                "k.jks",
+                Some("application/x-java"),
+                b"\x00bin\r\n--x",
+            )
             .finish();
         let form = Form::parse(&ct, &bytes).unwrap();
         assert_eq!(form.required_text::<String>("privacy").unwrap(), "private");

@@ -184,7 +184,8 @@ impl Faults {
                 continue;
             }
             let n = rule.seen.fetch_add(1, Ordering::SeqCst);
-            let x = splitmix(self.seed ^ splitmix(index as u64) ^ splitmix(n.wrapping_add(1) << 20));
+            let x =
+                splitmix(self.seed ^ splitmix(index as u64) ^ splitmix(n.wrapping_add(1) << 20));
             let unit = (x >> 11) as f64 / (1u64 << 53) as f64;
             if fired.is_none() && unit < rule.probability {
                 fired = Some((rule.kind, rule.after));
@@ -209,7 +210,10 @@ mod tests {
         assert_eq!(r.probability, 1.0);
         let r = FaultRule::parse("*=502-after:1").unwrap();
         assert!(r.after);
-        assert_eq!(FaultRule::parse("x=429-7").unwrap().kind, FaultKind::Throttle(7));
+        assert_eq!(
+            FaultRule::parse("x=429-7").unwrap().kind,
+            FaultKind::Throttle(7)
+        );
         assert!(FaultRule::parse("x=teapot").is_err());
         assert!(FaultRule::parse("x=500:2").is_err());
         assert!(FaultRule::parse("nothing").is_err());

@@ -107,10 +107,7 @@ impl Iam {
             for user in &account.users {
                 let index = users.len();
                 for key in &user.access_keys {
-                    keys.insert(
-                        key.access_key.clone(),
-                        (key.secret_key.clone(), index),
-                    );
+                    keys.insert(key.access_key.clone(), (key.secret_key.clone(), index));
                 }
                 users.push(UserRecord {
                     caller: Caller {
@@ -159,11 +156,17 @@ impl Iam {
 
     /// The caller an access key belongs to.
     pub(crate) fn caller_for_key(&self, ak: &str) -> Option<Caller> {
-        self.keys.get(ak).map(|(_, u)| self.users[*u].caller.clone())
+        self.keys
+            .get(ak)
+            .map(|(_, u)| self.users[*u].caller.clone())
     }
 
     /// The caller of a token, if it was issued here and has not expired.
-    pub(crate) fn caller_for_token(&self, token: &str, now: SystemTime) -> Result<Caller, TokenError> {
+    pub(crate) fn caller_for_token(
+        &self,
+        token: &str,
+        now: SystemTime,
+    ) -> Result<Caller, TokenError> {
         let tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
         let record = tokens.get(token).ok_or(TokenError::Unknown)?;
         if now >= record.expires_at {
@@ -189,8 +192,12 @@ impl Iam {
         };
         let domain_name = user["domain"]["name"].as_str();
         let domain_id = user["domain"]["id"].as_str();
-        let unauthorized =
-            || IamError::new(StatusCode::UNAUTHORIZED, "The username or password is wrong.");
+        let unauthorized = || {
+            IamError::new(
+                StatusCode::UNAUTHORIZED,
+                "The username or password is wrong.",
+            )
+        };
         let index = self
             .users
             .iter()
@@ -231,9 +238,13 @@ impl Iam {
                         && (id == Some(p.id.as_str()) || pname == Some(p.name.as_str()))
                 })
                 .ok_or_else(|| {
-                    IamError::new(StatusCode::BAD_REQUEST, "The scoped project does not exist.")
+                    IamError::new(
+                        StatusCode::BAD_REQUEST,
+                        "The scoped project does not exist.",
+                    )
                 })?;
-            token_body["project"] = json!({"id": project.1.id, "name": project.1.name, "domain": domain});
+            token_body["project"] =
+                json!({"id": project.1.id, "name": project.1.name, "domain": domain});
         } else if scope.get("domain").is_some() {
             let id = scope["domain"]["id"].as_str();
             let dname = scope["domain"]["name"].as_str();
@@ -255,23 +266,37 @@ impl Iam {
             let n = *issued;
             let mut t = String::from("MIIemu");
             for i in 0..4u64 {
-                t.push_str(&format!("{:016x}", splitmix(self.token_seed ^ (n << 8) ^ i)));
+                t.push_str(&format!(
+                    "{:016x}",
+                    splitmix(self.token_seed ^ (n << 8) ^ i)
+                ));
             }
             t
         };
-        self.tokens.lock().unwrap_or_else(|e| e.into_inner()).insert(
-            token.clone(),
-            TokenRecord {
-                user: index,
-                expires_at: now + self.lifetime,
-            },
-        );
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                token.clone(),
+                TokenRecord {
+                    user: index,
+                    expires_at: now + self.lifetime,
+                },
+            );
         Ok((token, json!({ "token": token_body })))
     }
 
     /// `GET /v3/projects`: the caller's account's projects, filtered by `name`.
-    pub(crate) fn list_projects(&self, caller: &Caller, query: &[(String, String)], base: &str) -> Value {
-        let name = query.iter().find(|(k, _)| k == "name").map(|(_, v)| v.as_str());
+    pub(crate) fn list_projects(
+        &self,
+        caller: &Caller,
+        query: &[(String, String)],
+        base: &str,
+    ) -> Value {
+        let name = query
+            .iter()
+            .find(|(k, _)| k == "name")
+            .map(|(_, v)| v.as_str());
         let projects: Vec<Value> = self
             .projects
             .iter()

@@ -119,7 +119,10 @@ mod tests {
         };
         assert_eq!(m.route.op, "show_job_status");
         assert_eq!(m.params, vec![("job_id".to_owned(), "a/b".to_owned())]);
-        assert!(matches!(find("PATCH", "/v3/jobs/x/status"), Found::WrongMethod(_)));
+        assert!(matches!(
+            find("PATCH", "/v3/jobs/x/status"),
+            Found::WrongMethod(_)
+        ));
         assert_eq!(find("GET", "/nowhere"), Found::NotFound);
     }
 

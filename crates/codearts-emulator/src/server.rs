@@ -161,7 +161,11 @@ fn request_id(shared: &Shared) -> String {
 }
 
 /// Handles one request.
-pub(crate) async fn handle(shared: Arc<Shared>, kill: Option<KillSwitch>, request: Request) -> Response {
+pub(crate) async fn handle(
+    shared: Arc<Shared>,
+    kill: Option<KillSwitch>,
+    request: Request,
+) -> Response {
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str().to_owned();
     let path = parts.uri.path().to_owned();
@@ -279,7 +283,10 @@ async fn handle_inner(
                     .map(|(_, v)| format!("http://{v}"))
                     .unwrap_or_default();
                 let value = shared.iam.list_projects(&caller, &query_pairs, &host);
-                json_response(StatusCode::OK, serde_json::to_vec(&value).unwrap_or_default())
+                json_response(
+                    StatusCode::OK,
+                    serde_json::to_vec(&value).unwrap_or_default(),
+                )
             }
             Err(e) => iam_error(&IamError {
                 status: e.status,
@@ -294,7 +301,10 @@ async fn handle_inner(
             let mut r = error_response(&ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 codes::METHOD_NOT_ALLOWED,
-                format!("{method} is not allowed on {path}; allowed: {}", allowed.join(", ")),
+                format!(
+                    "{method} is not allowed on {path}; allowed: {}",
+                    allowed.join(", ")
+                ),
             ));
             if let Ok(v) = HeaderValue::from_str(&allowed.join(", ")) {
                 r.headers_mut().insert(http::header::ALLOW, v);
@@ -336,9 +346,7 @@ async fn handle_inner(
     let op = matched.route.op;
     let call = async {
         match matched.service {
-            Service::Pipeline => {
-                crate::generated::pipeline::dispatch(&session, op, &input).await
-            }
+            Service::Pipeline => crate::generated::pipeline::dispatch(&session, op, &input).await,
             Service::Build => crate::generated::build::dispatch(&session, op, &input).await,
         }
     };

@@ -210,9 +210,14 @@ fn forbidden(message: impl Into<String>) -> Error {
 /// "manual_review" or "manualReview" (any case).
 pub fn wants_manual_review(definition: &str) -> bool {
     let lower = definition.to_ascii_lowercase();
-    ["manual review", "manual_review", "manualreview", "manual-review"]
-        .iter()
-        .any(|k| lower.contains(k))
+    [
+        "manual review",
+        "manual_review",
+        "manualreview",
+        "manual-review",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
 }
 
 impl State {
@@ -341,7 +346,14 @@ fn run_of<'a>(inner: &'a mut Inner, pipeline_id: &str, run_id: &str) -> Result<&
     }
 }
 
-fn step(name: &str, id: &str, task: &str, status: &str, start: i64, end: Option<i64>) -> p::StepRun {
+fn step(
+    name: &str,
+    id: &str,
+    task: &str,
+    status: &str,
+    start: i64,
+    end: Option<i64>,
+) -> p::StepRun {
     let mut s = p::StepRun::new()
         .set_id(id)
         .set_name(name)
@@ -562,7 +574,10 @@ impl codearts_pipeline::stub::Pipeline for Session {
         let mut inner = self.state.lock();
         let (manual_review, number) = {
             let pl = pipeline_of(&mut inner, &request.project_id, &request.pipeline_id)?;
-            (pl.manual_review, i64::try_from(pl.runs.len()).unwrap_or(0) + 1)
+            (
+                pl.manual_review,
+                i64::try_from(pl.runs.len()).unwrap_or(0) + 1,
+            )
         };
         let run_id = inner.id();
         let review = if manual_review {
@@ -1039,7 +1054,9 @@ impl codearts_build::stub::Build for Session {
             )));
         }
         inner.jobs.remove(&request.job_id);
-        inner.permissions.retain(|(job, _), _| job != &request.job_id);
+        inner
+            .permissions
+            .retain(|(job, _), _| job != &request.job_id);
         Ok(b::DeleteBuildJobResponse::new()
             .set_result(
                 b::DeleteTheJobResponseBodyResult::new()

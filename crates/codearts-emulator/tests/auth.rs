@@ -21,7 +21,14 @@ struct Req {
     body: Vec<u8>,
 }
 
-fn signed(emu: &EmulatorHandle, method: &str, path_query: &str, body: &[u8], sk: &str, time: SystemTime) -> Req {
+fn signed(
+    emu: &EmulatorHandle,
+    method: &str,
+    path_query: &str,
+    body: &[u8],
+    sk: &str,
+    time: SystemTime,
+) -> Req {
     let url = format!("{}{path_query}", emu.url());
     let mut request = http::Request::builder()
         .method(method)
@@ -54,7 +61,9 @@ async fn send(emu: &EmulatorHandle, r: &Req) -> (u16, Value) {
         format!("{}{}?{}", emu.url(), r.path, r.query)
     };
     let client = reqwest::Client::new();
-    let mut b = client.request(r.method.parse().unwrap(), url).body(r.body.clone());
+    let mut b = client
+        .request(r.method.parse().unwrap(), url)
+        .body(r.body.clone());
     for (k, v) in &r.headers {
         b = b.header(k, v);
     }
@@ -126,13 +135,21 @@ async fn any_tampering_is_refused() {
     r.path = format!("/v5/{DEMO_PROJECT_ID}/api/pipelines/abd");
     let (status, v) = send(&emu, &r).await;
     assert_eq!((status, code(&v)), (401, auth_codes::SIGNATURE_MISMATCH));
-    assert!(emu.log().iter().filter(|e| e.status == 401).all(|e| !e.applied));
+    assert!(emu
+        .log()
+        .iter()
+        .filter(|e| e.status == 401)
+        .all(|e| !e.applied));
 }
 
 #[tokio::test]
 async fn each_refusal_has_its_code() {
     let clock = Arc::new(ManualClock::new(SystemTime::now()));
-    let emu = Emulator::builder().clock(clock.clone()).start().await.unwrap();
+    let emu = Emulator::builder()
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
     let now = clock_now(&clock);
 
     let r = signed(&emu, "GET", PATH, b"", "WRONG-SK", now);
@@ -177,12 +194,33 @@ async fn each_refusal_has_its_code() {
     assert_eq!((s, code(&v)), (401, auth_codes::MISSING_DATE));
 
     // Stale: signed 16 minutes before the server clock; 14 minutes is fine.
-    let r = signed(&emu, "GET", PATH, b"", DEMO_SK, now - Duration::from_secs(16 * 60));
+    let r = signed(
+        &emu,
+        "GET",
+        PATH,
+        b"",
+        DEMO_SK,
+        now - Duration::from_secs(16 * 60),
+    );
     let (s, v) = send(&emu, &r).await;
     assert_eq!((s, code(&v)), (401, auth_codes::STALE_DATE));
-    let r = signed(&emu, "GET", PATH, b"", DEMO_SK, now + Duration::from_secs(16 * 60));
+    let r = signed(
+        &emu,
+        "GET",
+        PATH,
+        b"",
+        DEMO_SK,
+        now + Duration::from_secs(16 * 60),
+    );
     assert_eq!(code(&send(&emu, &r).await.1), auth_codes::STALE_DATE);
-    let r = signed(&emu, "GET", PATH, b"", DEMO_SK, now - Duration::from_secs(14 * 60));
+    let r = signed(
+        &emu,
+        "GET",
+        PATH,
+        b"",
+        DEMO_SK,
+        now - Duration::from_secs(14 * 60),
+    );
     let (s, v) = send(&emu, &r).await;
     assert_ne!(s, 401, "{v}");
 
@@ -209,9 +247,7 @@ async fn tokens_expire_and_wrong_passwords_are_refused_in_iam_shape() {
         .await
         .unwrap();
     let client: PipelineClient = common::password(&emu);
-    let list = || {
-        client.list_pipelines(pm::ListPipelinesRequest::new(DEMO_PROJECT_ID))
-    };
+    let list = || client.list_pipelines(pm::ListPipelinesRequest::new(DEMO_PROJECT_ID));
     list().await.unwrap();
     clock.advance(Duration::from_secs(3601));
     // The client's cached token is now expired on the server's clock (the client's own clock
@@ -250,8 +286,12 @@ async fn iam_token_body_conforms_and_projects_list() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 201);
-    let token = resp.headers()["x-subject-token"].to_str().unwrap().to_owned();
-    let body: codearts_model::iam::KeystoneCreateUserTokenByPasswordResponse = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+    let token = resp.headers()["x-subject-token"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: codearts_model::iam::KeystoneCreateUserTokenByPasswordResponse =
+        serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
     let t = body.token.unwrap();
     assert_eq!(t.methods, vec!["password".to_owned()]);
     assert!(t.domain.is_some());
@@ -262,6 +302,7 @@ async fn iam_token_body_conforms_and_projects_list() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
-    let list: codearts_model::iam::KeystoneListProjectsResponse = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+    let list: codearts_model::iam::KeystoneListProjectsResponse =
+        serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
     assert_eq!(list.projects.unwrap()[0].id, DEMO_PROJECT_ID);
 }

@@ -138,13 +138,14 @@ async fn pipelines_list_show_run_stop_delete() {
     let client: PipelineClient = common::aksk(&emu);
     let mut ids = Vec::new();
     for i in 0..5 {
-        let c = client
-            .create_pipeline_new(
-                pm::CreatePipelineNewRequest::new(DEMO_PROJECT_ID)
-                    .set_body(pm::PipelineDTO::new(format!("p{i}"), false, "{}")),
-            )
-            .await
-            .unwrap();
+        let c =
+            client
+                .create_pipeline_new(
+                    pm::CreatePipelineNewRequest::new(DEMO_PROJECT_ID)
+                        .set_body(pm::PipelineDTO::new(format!("p{i}"), false, "{}")),
+                )
+                .await
+                .unwrap();
         ids.push(c.pipeline_id.unwrap());
     }
     let page = client
@@ -175,7 +176,10 @@ async fn pipelines_list_show_run_stop_delete() {
         .await
         .unwrap();
     let d = client
-        .show_pipeline_run_detail(pm::ShowPipelineRunDetailRequest::new(DEMO_PROJECT_ID, &ids[0]))
+        .show_pipeline_run_detail(pm::ShowPipelineRunDetailRequest::new(
+            DEMO_PROJECT_ID,
+            &ids[0],
+        ))
         .await
         .unwrap();
     assert_eq!(d.id, run.pipeline_run_id);
@@ -254,7 +258,10 @@ async fn build_flow(client: &BuildClient) {
         "x86",
         DEMO_PROJECT_ID,
         "backend",
-        vec![bm::CreateBuildJobSteps::new("devcloud2018.codeci_action_20057.action", "Maven build")],
+        vec![bm::CreateBuildJobSteps::new(
+            "devcloud2018.codeci_action_20057.action",
+            "Maven build",
+        )],
     );
     let created = client
         .create_build_job(bm::CreateBuildJobRequest::new().set_body(body))
@@ -263,7 +270,10 @@ async fn build_flow(client: &BuildClient) {
     let job_id = created.result.unwrap().job_id.unwrap();
 
     let perm = client
-        .show_project_job_permission(bm::ShowProjectJobPermissionRequest::new(DEMO_PROJECT_ID, &job_id))
+        .show_project_job_permission(bm::ShowProjectJobPermissionRequest::new(
+            DEMO_PROJECT_ID,
+            &job_id,
+        ))
         .await
         .unwrap()
         .result
@@ -287,7 +297,10 @@ async fn build_flow(client: &BuildClient) {
             .await
             .unwrap();
         let perm = client
-            .show_project_job_permission(bm::ShowProjectJobPermissionRequest::new(DEMO_PROJECT_ID, &job_id))
+            .show_project_job_permission(bm::ShowProjectJobPermissionRequest::new(
+                DEMO_PROJECT_ID,
+                &job_id,
+            ))
             .await
             .unwrap()
             .result
@@ -317,7 +330,11 @@ async fn build_flow(client: &BuildClient) {
         Some("SUCCESS")
     );
     let list = client
-        .show_job_list_by_project_id(bm::ShowJobListByProjectIdRequest::new(DEMO_PROJECT_ID, 0, 10))
+        .show_job_list_by_project_id(bm::ShowJobListByProjectIdRequest::new(
+            DEMO_PROJECT_ID,
+            0,
+            10,
+        ))
         .await
         .unwrap();
     assert_eq!(list.total, Some(1));
@@ -375,14 +392,20 @@ async fn builds_can_be_stopped_while_running() {
         .run_job(bm::RunJobRequest::new().set_body(bm::RunJobRequestBody::new(&job_id)))
         .await
         .unwrap();
-    let status = client.show_job_status(bm::ShowJobStatusRequest::new(&job_id)).await.unwrap();
+    let status = client
+        .show_job_status(bm::ShowJobStatusRequest::new(&job_id))
+        .await
+        .unwrap();
     assert_eq!(status.result, Some(true));
     let stopped = client
         .stop_build_job(bm::StopBuildJobRequest::new(&job_id, 1))
         .await
         .unwrap();
     assert_eq!(stopped.success, Some(true));
-    let again = client.stop_build_job(bm::StopBuildJobRequest::new(&job_id, 1)).await.unwrap_err();
+    let again = client
+        .stop_build_job(bm::StopBuildJobRequest::new(&job_id, 1))
+        .await
+        .unwrap_err();
     assert_eq!(again.http_status_code(), Some(400));
 }
 

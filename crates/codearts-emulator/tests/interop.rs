@@ -24,7 +24,10 @@ fn official_python_sdk_against_the_emulator_binary() {
         ])
         .status();
     if !probe.is_ok_and(|s| s.success()) {
-        assert!(!required(), "the official Python SDK packages are not installed");
+        assert!(
+            !required(),
+            "the official Python SDK packages are not installed"
+        );
         eprintln!("skipped: the official Python SDK packages are not installed (see .ci/interop)");
         return;
     }

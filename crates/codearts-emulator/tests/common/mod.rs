@@ -1,8 +1,12 @@
 //! Helpers shared by the emulator's tests.
 #![allow(dead_code)]
 
-use codearts_auth::{AkSkCredentials, ClientBuilder, Credentials, PasswordCredentials, ServiceClient, TokenScope};
-use codearts_emulator::fixture::{DEMO_AK, DEMO_DOMAIN, DEMO_PASSWORD, DEMO_PROJECT, DEMO_SK, DEMO_USER};
+use codearts_auth::{
+    AkSkCredentials, ClientBuilder, Credentials, PasswordCredentials, ServiceClient, TokenScope,
+};
+use codearts_emulator::fixture::{
+    DEMO_AK, DEMO_DOMAIN, DEMO_PASSWORD, DEMO_PROJECT, DEMO_SK, DEMO_USER,
+};
 use codearts_emulator::EmulatorHandle;
 
 /// A client signing with the demo AK/SK.
@@ -65,15 +69,16 @@ impl Seeded {
             .await
             .unwrap();
         let pipeline: codearts_pipeline::PipelineClient = aksk(&emu);
-        let pipeline_id = pipeline
-            .create_pipeline_new(
-                pm::CreatePipelineNewRequest::new(DEMO_PROJECT_ID)
-                    .set_body(pm::PipelineDTO::new("seed", false, "manual review")),
-            )
-            .await
-            .unwrap()
-            .pipeline_id
-            .unwrap();
+        let pipeline_id =
+            pipeline
+                .create_pipeline_new(
+                    pm::CreatePipelineNewRequest::new(DEMO_PROJECT_ID)
+                        .set_body(pm::PipelineDTO::new("seed", false, "manual review")),
+                )
+                .await
+                .unwrap()
+                .pipeline_id
+                .unwrap();
         let run_id = pipeline
             .run_pipeline(pm::RunPipelineRequest::new(DEMO_PROJECT_ID, &pipeline_id))
             .await
@@ -81,7 +86,10 @@ impl Seeded {
             .pipeline_run_id
             .unwrap();
         let detail = pipeline
-            .show_pipeline_run_detail(pm::ShowPipelineRunDetailRequest::new(DEMO_PROJECT_ID, &pipeline_id))
+            .show_pipeline_run_detail(pm::ShowPipelineRunDetailRequest::new(
+                DEMO_PROJECT_ID,
+                &pipeline_id,
+            ))
             .await
             .unwrap();
         let job = &detail.stages.as_ref().unwrap()[0].jobs.as_ref().unwrap()[0];
