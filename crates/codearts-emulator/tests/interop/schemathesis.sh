@@ -37,7 +37,7 @@ for spec in codeartspipeline codeartsbuild iam; do
         -H "X-Auth-Token: $TOKEN" \
         --checks not_a_server_error,response_schema_conformance \
         --max-examples "$EXAMPLES" --generation-deterministic \
-        --request-timeout 10 --no-color --generation-database none
+        --request-timeout 10 --no-color
 done
 if grep -q 'status=5' "$LOG"; then
     echo "the emulator answered 5xx:" >&2
