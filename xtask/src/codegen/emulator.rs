@@ -25,7 +25,11 @@ pub fn render(spec: &Spec, f: &Facade) -> String {
     .unwrap();
     writeln!(out, "use {} as m;", f.model).unwrap();
     writeln!(out, "use {}::stub::{};\n", f.krate, f.stub).unwrap();
-    writeln!(out, "use crate::adapter::{{ApiError, Input, Output, Route}};\n").unwrap();
+    writeln!(
+        out,
+        "use crate::adapter::{{ApiError, Input, Output, Route}};\n"
+    )
+    .unwrap();
 
     writeln!(
         out,
@@ -268,7 +272,10 @@ pub fn every_op_test(spec: &Spec, f: &Facade) -> String {
         let path_order = |wire: &str| op.path.find(&format!("{{{wire}}}")).unwrap_or(usize::MAX);
         let mut params: Vec<_> = op.params.iter().filter(|p| p.required).collect();
         params.sort_by_key(|p| (p.location != Location::Path, path_order(&p.wire)));
-        let args: Vec<String> = params.iter().map(|p| test_arg(&p.wire, &p.schema)).collect();
+        let args: Vec<String> = params
+            .iter()
+            .map(|p| test_arg(&p.wire, &p.schema))
+            .collect();
         let mut setters = String::new();
         match &op.body {
             Some(RequestBody::Json { schema, .. }) => {

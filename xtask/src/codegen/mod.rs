@@ -124,7 +124,10 @@ fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     }
     let emu = PathBuf::from("crates/codearts-emulator/src/generated");
     files.push((emu.join("mod.rs"), emulator::module()));
-    files.push((emu.join("pipeline.rs"), emulator::render(&pipeline, &PIPELINE)));
+    files.push((
+        emu.join("pipeline.rs"),
+        emulator::render(&pipeline, &PIPELINE),
+    ));
     files.push((emu.join("build.rs"), emulator::render(&build, &BUILD)));
     let emu_tests = PathBuf::from("crates/codearts-emulator/tests");
     files.push((
