@@ -3,6 +3,7 @@
 //! The output depends on the spec files alone and is run through rustfmt, so it is
 //! byte-for-byte reproducible; `--check` fails when a checked-in file differs.
 
+mod emulator;
 mod facade;
 mod model;
 mod paging;
@@ -129,6 +130,22 @@ fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
             tests::render(spec, f),
         ));
     }
+    let emu = PathBuf::from("crates/codearts-emulator/src/generated");
+    files.push((emu.join("mod.rs"), emulator::module()));
+    files.push((
+        emu.join("pipeline.rs"),
+        emulator::render(&pipeline, &PIPELINE),
+    ));
+    files.push((emu.join("build.rs"), emulator::render(&build, &BUILD)));
+    let emu_tests = PathBuf::from("crates/codearts-emulator/tests");
+    files.push((
+        emu_tests.join("generated_every_op_pipeline.rs"),
+        emulator::every_op_test(&pipeline, &PIPELINE),
+    ));
+    files.push((
+        emu_tests.join("generated_every_op_build.rs"),
+        emulator::every_op_test(&build, &BUILD),
+    ));
     Ok(files)
 }
 

@@ -1,0 +1,241 @@
+//! A local emulator of Huawei Cloud CodeArts Pipeline, CodeArts Build and IAM, for tests and
+//! offline development.
+//!
+//! The emulator is the server-side mirror of the SDK: its state implements the facades' stub
+//! traits ([`codearts_pipeline::stub::Pipeline`], [`codearts_build::stub::Build`]), and an HTTP
+//! adapter generated from the same spec turns each request into the typed `<Op>Request` and
+//! the typed answer back into JSON. Every one of the 235 operations answers: those without
+//! modelled state answer with an empty, spec-conforming body. Requests are authenticated as
+//! the cloud does it (AK/SK signatures, IAM tokens), faults can be injected per route, and
+//! every request is logged.
+//!
+//! ```
+//! use codearts_emulator::{fixture, Emulator};
+//! use codearts_pipeline::model::{CreatePipelineNewRequest, PipelineDTO};
+//! use codearts_pipeline::{AkSkCredentials, Credentials, PipelineClient};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = Emulator::builder().start().await?; // the demo account, on 127.0.0.1:0
+//! let credentials = AkSkCredentials::new(fixture::DEMO_AK, fixture::DEMO_SK)?;
+//! let client = PipelineClient::builder()
+//!     .endpoint(emulator.url())
+//!     .credentials(Credentials::AkSk(credentials))
+//!     .build()?;
+//! let created = client
+//!     .create_pipeline_new(
+//!         CreatePipelineNewRequest::new(fixture::DEMO_PROJECT_ID)
+//!             .set_body(PipelineDTO::new("release", false, "{}")),
+//!     )
+//!     .await?;
+//! assert!(created.pipeline_id.is_some());
+//! assert_eq!(emulator.log().last().unwrap().op.as_deref(), Some("create_pipeline_new"));
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+#![warn(missing_docs)]
+
+pub mod adapter;
+mod conn;
+pub mod faults;
+pub mod fixture;
+mod generated;
+mod iam;
+pub mod router;
+mod server;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use codearts_auth::{SharedClock, SystemClock};
+
+pub use faults::{FaultKind, FaultRule, Faults, RouteMatch};
+pub use fixture::Fixture;
+pub use server::{auth_codes, MAX_CLOCK_SKEW};
+
+/// One request as the emulator saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    /// The method.
+    pub method: String,
+    /// The path as sent.
+    pub path: String,
+    /// The operation name, when the route is known.
+    pub op: Option<String>,
+    /// The status answered (for a reset, the status that was not delivered).
+    pub status: u16,
+    /// True when the state performed the operation (false for refused requests, faults hit
+    /// before the operation, and operations answered with the default body).
+    pub applied: bool,
+    /// The injected fault, e.g. `503` or `reset-after`.
+    pub fault: Option<String>,
+    /// The user name of the authenticated caller.
+    pub caller: Option<String>,
+}
+
+/// Configures and starts an [`Emulator`].
+#[derive(Debug, Default)]
+pub struct EmulatorBuilder {
+    fixture: Option<Fixture>,
+    faults: Faults,
+    clock: Option<SharedClock>,
+    listen: Option<SocketAddr>,
+    token_lifetime: Option<Duration>,
+}
+
+impl EmulatorBuilder {
+    /// Accounts and seed data (default: [`Fixture::demo`]).
+    pub fn fixture(mut self, fixture: Fixture) -> Self {
+        self.fixture = Some(fixture);
+        self
+    }
+
+    /// Fault rules (default: none).
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// The clock for signature dates, token expiry and timestamps (default: the system clock).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`, a free port).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = Some(addr);
+        self
+    }
+
+    /// How long issued IAM tokens live (default: the fixture's, else 24 hours).
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = Some(lifetime);
+        self
+    }
+
+    /// Binds the listener and serves in a background task.
+    pub async fn start(self) -> std::io::Result<EmulatorHandle> {
+        let fixture = self.fixture.unwrap_or_else(Fixture::demo);
+        let clock: SharedClock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let shared = Arc::new(server::Shared {
+            state: Arc::new(state::State::new(&fixture, Arc::clone(&clock))),
+            iam: iam::Iam::new(&fixture).with_lifetime(self.token_lifetime),
+            faults: self.faults,
+            clock,
+            log: Mutex::new(Vec::new()),
+        });
+        let addr = self
+            .listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let app = axum::Router::new()
+            .fallback(server::axum_handler)
+            .with_state(Arc::clone(&shared));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let service = app.into_make_service_with_connect_info::<conn::KillSwitch>();
+            let served = axum::serve(conn::ResettableListener(listener), service)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "the emulator stopped");
+            }
+        });
+        Ok(EmulatorHandle {
+            addr: local,
+            shared,
+            stop: Mutex::new(Some(stop)),
+            task: Mutex::new(Some(task)),
+        })
+    }
+}
+
+/// The emulator: [`Emulator::builder`] starts one.
+#[derive(Debug)]
+pub struct Emulator;
+
+impl Emulator {
+    /// A builder with the demo account, no faults and the system clock.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+}
+
+/// A running emulator.
+pub struct EmulatorHandle {
+    addr: SocketAddr,
+    shared: Arc<server::Shared>,
+    stop: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmulatorHandle {
+    /// The base URL, e.g. `http://127.0.0.1:40123`: the endpoint of both services and IAM.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address listened on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Every request so far, in the order they finished.
+    pub fn log(&self) -> Vec<LogEntry> {
+        self.shared
+            .log
+            .lock()
+            .map(|l| l.clone())
+            .unwrap_or_default()
+    }
+
+    /// Forgets the request log.
+    pub fn clear_log(&self) {
+        if let Ok(mut l) = self.shared.log.lock() {
+            l.clear();
+        }
+    }
+
+    /// Stops accepting connections and waits for the server task to end.
+    pub async fn shutdown(&self) {
+        let stop = self.stop.lock().ok().and_then(|mut s| s.take());
+        if let Some(stop) = stop {
+            let _ = stop.send(());
+        }
+        let task = self.task.lock().ok().and_then(|mut t| t.take());
+        if let Some(task) = task {
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        }
+    }
+
+    /// Serves until the server task ends (after [`EmulatorHandle::shutdown`] from elsewhere).
+    pub async fn wait(&self) {
+        let task = self.task.lock().ok().and_then(|mut t| t.take());
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.lock().ok().and_then(|mut s| s.take()) {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,492 @@
+//! The request handler: auth, routing, faults, dispatch, logging.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request};
+use axum::response::Response;
+use bytes::Bytes;
+use codearts_auth::verify::{verify, ReceivedRequest, VerifyError};
+use codearts_auth::SharedClock;
+use futures_util::FutureExt;
+use http::{HeaderValue, StatusCode};
+
+use crate::adapter::{codes, ApiError, Input, Output, OutputBody};
+use crate::conn::KillSwitch;
+use crate::faults::{FaultKind, Faults};
+use crate::iam::{Iam, IamError, TokenError};
+use crate::router::{self, Found, Service};
+use crate::state::{Caller, State};
+use crate::LogEntry;
+
+/// The largest request body read.
+const BODY_LIMIT: usize = 64 << 20;
+
+/// How far `X-Sdk-Date` may be from the server's clock.
+pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
+
+/// The authentication error codes (see `docs/emulator.md`).
+pub mod auth_codes {
+    /// No `Authorization` and no `X-Auth-Token`.
+    pub const MISSING_AUTHORIZATION: &str = "APIGW.0301";
+    /// `Authorization` is not `SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…`.
+    pub const MALFORMED_AUTHORIZATION: &str = "APIGW.0302";
+    /// The access key is unknown.
+    pub const UNKNOWN_ACCESS_KEY: &str = "APIGW.0303";
+    /// The signature does not match the request.
+    pub const SIGNATURE_MISMATCH: &str = "APIGW.0304";
+    /// No signed `X-Sdk-Date`.
+    pub const MISSING_DATE: &str = "APIGW.0305";
+    /// `X-Sdk-Date` is not `YYYYMMDDTHHMMSSZ`.
+    pub const MALFORMED_DATE: &str = "APIGW.0306";
+    /// `X-Sdk-Date` is more than 15 minutes from the server clock.
+    pub const STALE_DATE: &str = "APIGW.0307";
+    /// A header named in `SignedHeaders` is absent.
+    pub const MISSING_SIGNED_HEADER: &str = "APIGW.0309";
+    /// The `X-Auth-Token` was not issued by this emulator.
+    pub const INVALID_TOKEN: &str = "APIGW.0310";
+    /// The `X-Auth-Token` has expired.
+    pub const EXPIRED_TOKEN: &str = "APIGW.0311";
+}
+
+/// Everything a request needs.
+pub(crate) struct Shared {
+    pub(crate) state: Arc<State>,
+    pub(crate) iam: Iam,
+    pub(crate) faults: Faults,
+    pub(crate) clock: SharedClock,
+    pub(crate) log: Mutex<Vec<LogEntry>>,
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn error_response(e: &ApiError) -> Response {
+    json_response(e.status, e.body())
+}
+
+fn unauthorized(code: &str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+}
+
+/// Who sent the request, or why it is refused.
+fn authenticate(
+    shared: &Shared,
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Result<Caller, ApiError> {
+    let has = |name: &str| headers.iter().any(|(k, _)| k == name);
+    if !has("authorization") {
+        if let Some((_, token)) = headers.iter().find(|(k, _)| k == "x-auth-token") {
+            return shared
+                .iam
+                .caller_for_token(token, shared.clock.now())
+                .map_err(|e| match e {
+                    TokenError::Unknown => unauthorized(
+                        auth_codes::INVALID_TOKEN,
+                        "the X-Auth-Token was not issued by IAM",
+                    ),
+                    TokenError::Expired => {
+                        unauthorized(auth_codes::EXPIRED_TOKEN, "the X-Auth-Token has expired")
+                    }
+                });
+        }
+    }
+    let received = ReceivedRequest {
+        method,
+        path,
+        query,
+        headers,
+        body,
+    };
+    let verified = verify(&received, |ak| shared.iam.secret_for(ak)).map_err(|e| {
+        let code = match &e {
+            VerifyError::MissingAuthorization => auth_codes::MISSING_AUTHORIZATION,
+            VerifyError::MalformedAuthorization => auth_codes::MALFORMED_AUTHORIZATION,
+            VerifyError::UnknownAccessKey(_) => auth_codes::UNKNOWN_ACCESS_KEY,
+            VerifyError::MissingDate => auth_codes::MISSING_DATE,
+            VerifyError::MalformedDate => auth_codes::MALFORMED_DATE,
+            VerifyError::MissingSignedHeader(_) => auth_codes::MISSING_SIGNED_HEADER,
+            VerifyError::SignatureMismatch => auth_codes::SIGNATURE_MISMATCH,
+            _ => auth_codes::SIGNATURE_MISMATCH,
+        };
+        let message = match e {
+            VerifyError::MissingAuthorization => {
+                "the request has neither an Authorization nor an X-Auth-Token header".to_owned()
+            }
+            other => other.to_string(),
+        };
+        unauthorized(code, message)
+    })?;
+    let now = shared.clock.now();
+    let skew = match now.duration_since(verified.date) {
+        Ok(d) => d,
+        Err(e) => e.duration(),
+    };
+    if skew > MAX_CLOCK_SKEW {
+        return Err(unauthorized(
+            auth_codes::STALE_DATE,
+            format!(
+                "the X-Sdk-Date is {}s away from the server clock (at most {}s allowed)",
+                skew.as_secs(),
+                MAX_CLOCK_SKEW.as_secs()
+            ),
+        ));
+    }
+    shared
+        .iam
+        .caller_for_key(&verified.access_key)
+        .ok_or_else(|| unauthorized(auth_codes::UNKNOWN_ACCESS_KEY, "the access key is unknown"))
+}
+
+fn request_id(shared: &Shared) -> String {
+    let n = shared.log.lock().map(|l| l.len()).unwrap_or(0) as u64;
+    format!(
+        "{:016x}{:016x}",
+        crate::state::splitmix(n ^ 0xabcd),
+        crate::state::splitmix(n)
+    )
+}
+
+/// Handles one request.
+pub(crate) async fn handle(
+    shared: Arc<Shared>,
+    kill: Option<KillSwitch>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let method = parts.method.as_str().to_owned();
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().unwrap_or("").to_owned();
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let id = request_id(&shared);
+    let mut entry = LogEntry {
+        method: method.clone(),
+        path: path.clone(),
+        op: None,
+        status: 0,
+        applied: false,
+        fault: None,
+        caller: None,
+    };
+    let body = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => {
+            let e = ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                codes::INVALID_BODY,
+                "the body could not be read or is larger than 64 MiB",
+            );
+            return finish(&shared, entry, error_response(&e), &id);
+        }
+    };
+    let response = handle_inner(
+        &shared, kill, &mut entry, &method, &path, &query, &headers, body,
+    )
+    .await;
+    finish(&shared, entry, response, &id)
+}
+
+fn finish(shared: &Shared, mut entry: LogEntry, mut response: Response, id: &str) -> Response {
+    entry.status = response.status().as_u16();
+    tracing::info!(
+        method = %entry.method,
+        path = %entry.path,
+        op = entry.op.as_deref().unwrap_or("-"),
+        status = entry.status,
+        applied = entry.applied,
+        fault = entry.fault.as_deref().unwrap_or("-"),
+        "request"
+    );
+    if let Ok(mut log) = shared.log.lock() {
+        log.push(entry);
+    }
+    if let Ok(v) = HeaderValue::from_str(id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn handle_inner(
+    shared: &Arc<Shared>,
+    kill: Option<KillSwitch>,
+    entry: &mut LogEntry,
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(String, String)],
+    body: Bytes,
+) -> Response {
+    let query_pairs = codearts_transport::encoding::parse_query(query);
+    // IAM, on the same listener.
+    if path == "/v3/auth/tokens" {
+        entry.op = Some("keystone_create_user_token_by_password".to_owned());
+        if method != "POST" {
+            return error_response(&ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                codes::METHOD_NOT_ALLOWED,
+                "only POST is allowed on /v3/auth/tokens",
+            ));
+        }
+        return match shared.iam.issue(&body, shared.clock.now()) {
+            Ok((token, value)) => {
+                entry.applied = true;
+                let mut r = json_response(
+                    StatusCode::CREATED,
+                    serde_json::to_vec(&value).unwrap_or_default(),
+                );
+                if let Ok(v) = HeaderValue::from_str(&token) {
+                    r.headers_mut().insert("x-subject-token", v);
+                }
+                r
+            }
+            Err(e) => iam_error(&e),
+        };
+    }
+    if path == "/v3/projects" {
+        entry.op = Some("keystone_list_projects".to_owned());
+        if method != "GET" {
+            return error_response(&ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                codes::METHOD_NOT_ALLOWED,
+                "only GET is allowed on /v3/projects",
+            ));
+        }
+        return match authenticate(shared, method, path, query, headers, &body) {
+            Ok(caller) => {
+                entry.caller = Some(caller.user_name.clone());
+                let host = headers
+                    .iter()
+                    .find(|(k, _)| k == "host")
+                    .map(|(_, v)| format!("http://{v}"))
+                    .unwrap_or_default();
+                let value = shared.iam.list_projects(&caller, &query_pairs, &host);
+                json_response(
+                    StatusCode::OK,
+                    serde_json::to_vec(&value).unwrap_or_default(),
+                )
+            }
+            Err(e) => iam_error(&IamError {
+                status: e.status,
+                message: format!("{}: {}", e.code, e.message),
+            }),
+        };
+    }
+
+    let matched = match router::find(method, path) {
+        Found::Route(m) => m,
+        Found::WrongMethod(allowed) => {
+            let mut r = error_response(&ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                codes::METHOD_NOT_ALLOWED,
+                format!(
+                    "{method} is not allowed on {path}; allowed: {}",
+                    allowed.join(", ")
+                ),
+            ));
+            if let Ok(v) = HeaderValue::from_str(&allowed.join(", ")) {
+                r.headers_mut().insert(http::header::ALLOW, v);
+            }
+            return r;
+        }
+        Found::NotFound => {
+            return error_response(&ApiError::new(
+                StatusCode::NOT_FOUND,
+                codes::UNKNOWN_ROUTE,
+                format!("no API matches {method} {path}"),
+            ))
+        }
+    };
+    entry.op = Some(matched.route.op.to_owned());
+    let caller = match authenticate(shared, method, path, query, headers, &body) {
+        Ok(c) => c,
+        Err(e) => return error_response(&e),
+    };
+    entry.caller = Some(caller.user_name.clone());
+
+    let fault = shared.faults.draw(Some(matched.route.op), path);
+    if let Some((kind, after)) = fault {
+        entry.fault = Some(describe(kind, after));
+        if let FaultKind::Latency(d) = kind {
+            tokio::time::sleep(d).await;
+        } else if !after {
+            return fault_response(kind, kill.as_ref(), None);
+        }
+    }
+
+    let input = Input {
+        path_params: matched.params,
+        query: query_pairs,
+        headers: headers.to_vec(),
+        body,
+    };
+    let session = shared.state.session(caller);
+    let op = matched.route.op;
+    let call = async {
+        match matched.service {
+            Service::Pipeline => crate::generated::pipeline::dispatch(&session, op, &input).await,
+            Service::Build => crate::generated::build::dispatch(&session, op, &input).await,
+        }
+    };
+    let result = match AssertUnwindSafe(call).catch_unwind().await {
+        Ok(r) => r,
+        Err(_) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            codes::INTERNAL,
+            format!("the emulator panicked while performing `{op}` (a bug: please report it)"),
+        )),
+    };
+    let output = match result {
+        Ok(o) => o,
+        Err(e) => return error_response(&e),
+    };
+    entry.applied = output.applied;
+    match fault {
+        Some((kind, true)) if !matches!(kind, FaultKind::Latency(_)) => {
+            fault_response(kind, kill.as_ref(), Some(&output))
+        }
+        _ => output_response(output),
+    }
+}
+
+fn iam_error(e: &IamError) -> Response {
+    json_response(e.status, e.body())
+}
+
+fn describe(kind: FaultKind, after: bool) -> String {
+    let k = match kind {
+        FaultKind::Latency(d) => format!("latency-{}ms", d.as_millis()),
+        FaultKind::Throttle(s) => format!("429-{s}"),
+        FaultKind::Status(s) => s.to_string(),
+        FaultKind::Reset => "reset".to_owned(),
+        FaultKind::Truncate => "truncate".to_owned(),
+        FaultKind::Malformed => "malformed".to_owned(),
+    };
+    if after && !matches!(kind, FaultKind::Truncate | FaultKind::Malformed) {
+        format!("{k}-after")
+    } else {
+        k
+    }
+}
+
+fn output_response(output: Output) -> Response {
+    match output.body {
+        OutputBody::Json(bytes) => json_response(StatusCode::OK, bytes),
+        OutputBody::Bytes(bytes) => {
+            let mut r = Response::new(Body::from(bytes));
+            r.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            r
+        }
+        OutputBody::Empty => Response::new(Body::empty()),
+    }
+}
+
+fn fault_response(kind: FaultKind, kill: Option<&KillSwitch>, output: Option<&Output>) -> Response {
+    let body_bytes = || match output.map(|o| &o.body) {
+        Some(OutputBody::Json(b)) => Bytes::from(b.clone()),
+        Some(OutputBody::Bytes(b)) => b.clone(),
+        _ => Bytes::from_static(b"{\"emulator\":\"an answer that will not arrive whole\"}"),
+    };
+    match kind {
+        FaultKind::Latency(_) => Response::new(Body::empty()),
+        FaultKind::Throttle(secs) => {
+            let mut r = error_response(&ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                codes::THROTTLED,
+                "the request was throttled (injected fault)",
+            ));
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                r.headers_mut().insert(http::header::RETRY_AFTER, v);
+            }
+            r
+        }
+        FaultKind::Status(status) => error_response(&ApiError::new(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            codes::INTERNAL,
+            format!("injected fault: HTTP {status}"),
+        )),
+        FaultKind::Reset => {
+            if let Some(k) = kill {
+                k.kill();
+            }
+            // The connection dies before this is written.
+            let stream = futures_util::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected reset",
+                ))
+            });
+            Response::new(Body::from_stream(stream))
+        }
+        FaultKind::Truncate => {
+            let full = body_bytes();
+            let half = full.slice(..full.len() / 2);
+            let len = full.len().max(2);
+            let stream = futures_util::stream::iter(vec![
+                Ok(half),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected truncation",
+                )),
+            ]);
+            let mut r = Response::new(Body::from_stream(stream));
+            r.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&len.to_string()) {
+                r.headers_mut().insert(http::header::CONTENT_LENGTH, v);
+            }
+            r
+        }
+        FaultKind::Malformed => json_response(
+            StatusCode::OK,
+            b"{\"emulator\": \"this is not JSON".to_vec(),
+        ),
+    }
+}
+
+/// The axum handler: every request goes through [`handle`].
+pub(crate) async fn axum_handler(
+    axum::extract::State(shared): axum::extract::State<Arc<Shared>>,
+    request: Request,
+) -> Response {
+    let kill = request
+        .extensions()
+        .get::<ConnectInfo<KillSwitch>>()
+        .map(|c| c.0.clone());
+    let handled = AssertUnwindSafe(handle(shared, kill, request)).catch_unwind();
+    match handled.await {
+        Ok(r) => r,
+        Err(_) => error_response(&ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            codes::INTERNAL,
+            "the emulator panicked (a bug: please report it)",
+        )),
+    }
+}
