@@ -41,14 +41,16 @@ pub mod auth_codes {
     pub const MISSING_DATE: &str = "APIGW.0305";
     /// `X-Sdk-Date` is not `YYYYMMDDTHHMMSSZ`.
     pub const MALFORMED_DATE: &str = "APIGW.0306";
-    /// `X-Sdk-Date` is more than 15 minutes from the server clock.
-    pub const STALE_DATE: &str = "APIGW.0307";
+    /// `X-Sdk-Date` is more than 15 minutes from the server clock. The message says
+    /// "signature expired", as the cloud's gateway does, and the response's `Date` header is
+    /// the emulator's clock, so clients can correct their own.
+    pub const STALE_DATE: &str = "APIGW.0312";
     /// A header named in `SignedHeaders` is absent.
     pub const MISSING_SIGNED_HEADER: &str = "APIGW.0309";
     /// The `X-Auth-Token` was not issued by this emulator.
     pub const INVALID_TOKEN: &str = "APIGW.0310";
-    /// The `X-Auth-Token` has expired.
-    pub const EXPIRED_TOKEN: &str = "APIGW.0311";
+    /// The `X-Auth-Token` has expired: the cloud gateway's `0307`, "The token must be updated."
+    pub const EXPIRED_TOKEN: &str = "APIGW.0307";
 }
 
 /// Everything a request needs.
@@ -99,7 +101,7 @@ fn authenticate(
                         "the X-Auth-Token was not issued by IAM",
                     ),
                     TokenError::Expired => {
-                        unauthorized(auth_codes::EXPIRED_TOKEN, "the X-Auth-Token has expired")
+                        unauthorized(auth_codes::EXPIRED_TOKEN, "The token must be updated.")
                     }
                 });
         }
@@ -139,7 +141,9 @@ fn authenticate(
         return Err(unauthorized(
             auth_codes::STALE_DATE,
             format!(
-                "the X-Sdk-Date is {}s away from the server clock (at most {}s allowed)",
+                "Incorrect IAM authentication information: signature expired, signature time:{},server time:{} ({}s apart, at most {}s allowed)",
+                codearts_auth::signer::format_sdk_date(verified.date).unwrap_or_default(),
+                codearts_auth::signer::format_sdk_date(now).unwrap_or_default(),
                 skew.as_secs(),
                 MAX_CLOCK_SKEW.as_secs()
             ),
@@ -224,6 +228,10 @@ fn finish(shared: &Shared, mut entry: LogEntry, mut response: Response, id: &str
     }
     if let Ok(v) = HeaderValue::from_str(id) {
         response.headers_mut().insert("x-request-id", v);
+    }
+    // The emulator's clock, which tests may set: clients learn clock skew from it.
+    if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(shared.clock.now())) {
+        response.headers_mut().insert(http::header::DATE, v);
     }
     response
 }

@@ -232,6 +232,13 @@ async fn each_refusal_has_its_code() {
     assert_eq!((s, code(&v)), (401, auth_codes::INVALID_TOKEN));
 }
 
+fn token_requests(emu: &codearts_emulator::EmulatorHandle) -> usize {
+    emu.log()
+        .iter()
+        .filter(|e| e.path == "/v3/auth/tokens" && e.status == 201)
+        .count()
+}
+
 fn clock_now(clock: &ManualClock) -> SystemTime {
     use codearts_auth::Clock;
     clock.now()
@@ -251,10 +258,17 @@ async fn tokens_expire_and_wrong_passwords_are_refused_in_iam_shape() {
     list().await.unwrap();
     clock.advance(Duration::from_secs(3601));
     // The client's cached token is now expired on the server's clock (the client's own clock
-    // did not move, so it sends the old token).
-    let err = list().await.unwrap_err();
-    assert_eq!(err.http_status_code(), Some(401));
-    assert_eq!(err.error_code(), Some(auth_codes::EXPIRED_TOKEN));
+    // did not move, so it sends the old token): the refusal makes it fetch a new token and
+    // repeat the call once.
+    let issued_before = token_requests(&emu);
+    list().await.unwrap();
+    assert_eq!(token_requests(&emu), issued_before + 1);
+    let refused: Vec<_> = emu.log().into_iter().filter(|e| e.status == 401).collect();
+    assert_eq!(
+        refused.len(),
+        1,
+        "one refusal, one refresh, one success: {refused:?}"
+    );
 
     let bad: PipelineClient = common::password_with(&emu, "not-the-password");
     let err = bad
@@ -305,4 +319,40 @@ async fn iam_token_body_conforms_and_projects_list() {
     let list: codearts_model::iam::KeystoneListProjectsResponse =
         serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
     assert_eq!(list.projects.unwrap()[0].id, DEMO_PROJECT_ID);
+}
+
+#[tokio::test]
+async fn a_client_with_a_slow_clock_corrects_itself_from_the_refusal() {
+    let server_clock = Arc::new(ManualClock::new(SystemTime::now()));
+    let emu = Emulator::builder()
+        .clock(server_clock.clone())
+        .start()
+        .await
+        .unwrap();
+    // The client's clock is 40 minutes behind the emulator's.
+    let client_clock = Arc::new(ManualClock::new(
+        clock_now(&server_clock) - Duration::from_secs(40 * 60),
+    ));
+    let client = PipelineClient::builder()
+        .endpoint(emu.url())
+        .credentials(codearts_auth::Credentials::AkSk(
+            AkSkCredentials::new(DEMO_AK, DEMO_SK).unwrap(),
+        ))
+        .clock(client_clock)
+        .build()
+        .unwrap();
+    client
+        .list_pipelines(pm::ListPipelinesRequest::new(DEMO_PROJECT_ID))
+        .await
+        .unwrap();
+    client
+        .list_pipelines(pm::ListPipelinesRequest::new(DEMO_PROJECT_ID))
+        .await
+        .unwrap();
+    let statuses: Vec<u16> = emu.log().iter().map(|e| e.status).collect();
+    assert_eq!(
+        statuses,
+        [401, 200, 200],
+        "refused once for its date, then signed with the server's clock"
+    );
 }
