@@ -3,6 +3,7 @@
 //! The output depends on the spec files alone and is run through rustfmt, so it is
 //! byte-for-byte reproducible; `--check` fails when a checked-in file differs.
 
+mod cli;
 mod facade;
 mod model;
 mod rust;
@@ -121,6 +122,10 @@ fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
             tests::render(spec, f),
         ));
     }
+    let cli_dir = PathBuf::from("crates/codearts-cli/src/generated");
+    files.push((cli_dir.join("mod.rs"), cli::module()));
+    files.push((cli_dir.join("pipeline.rs"), cli::render(&pipeline, &PIPELINE)));
+    files.push((cli_dir.join("build.rs"), cli::render(&build, &BUILD)));
     Ok(files)
 }
 
