@@ -170,8 +170,14 @@ fn flag_arg(spec: &'static ArgSpec) -> Arg {
     let arg = match spec.kind {
         Kind::Str if spec.loc == Loc::File => arg.value_name("PATH"),
         Kind::Str => arg.value_name("TEXT"),
-        Kind::Int => arg.value_name("INT").value_parser(value_parser!(i64)),
-        Kind::Float => arg.value_name("NUMBER").value_parser(value_parser!(f64)),
+        Kind::Int => arg
+            .value_name("INT")
+            .allow_negative_numbers(true)
+            .value_parser(value_parser!(i64)),
+        Kind::Float => arg
+            .value_name("NUMBER")
+            .allow_negative_numbers(true)
+            .value_parser(value_parser!(f64)),
         Kind::Bool => arg
             .value_name("true|false")
             .value_parser(value_parser!(bool)),

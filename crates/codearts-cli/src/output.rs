@@ -340,7 +340,7 @@ newline: "a\nb"
 empty: ""
 quote: "say \"hi\""
 unicode: "ü"
-n: 1
+"n": 1
 f: 1.5
 t: true
 z: null
