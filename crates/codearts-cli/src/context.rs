@@ -109,7 +109,14 @@ impl Globals {
 
     /// The credentials the options select, checked against `--auth`.
     pub fn credentials(&self) -> Result<Credentials, CliError> {
-        let resolved = self.chain().resolve()?;
+        let resolved = self.chain().resolve().map_err(|e| {
+            let message = crate::describe(&e);
+            match self.auth {
+                Some(AuthMode::AkSk) => CliError::usage(format!("--auth aksk: {message}")),
+                Some(AuthMode::Token) => CliError::usage(format!("--auth token: {message}")),
+                None => CliError::from(e),
+            }
+        })?;
         let credentials = resolved.credentials;
         match (self.auth, &credentials) {
             (Some(AuthMode::AkSk), Credentials::Password(_) | Credentials::Token(_)) => {

@@ -92,10 +92,14 @@ async fn body_of_the_wrong_shape() {
 
     let mut cmd = signed();
     cmd.args(["build", "run-job", "--endpoint", "http://127.0.0.1:9"])
-        .args(["--body", r#"{"parameter": []}"#]);
+        .args(["--body", "\"just text\""]);
     let out = run(cmd).await;
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("missing field `job_id`"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--body does not have the shape of the request body: invalid type: string \"just text\", expected struct RunJobRequestBody"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -154,7 +158,8 @@ async fn multipart_upload_takes_a_file_and_text_fields() {
     assert_eq!(seen.path, "/v2/keystore/upload");
     let parts = seen.multipart();
     let file_part = parts.iter().find(|p| p.name == "file").unwrap();
-    assert_eq!(file_part.file_name.as_deref(), Some("release.keystore"));
+    let body = String::from_utf8_lossy(&seen.body);
+    assert!(body.contains(r#"name="file"; filename="release.keystore""#), "{body}");
     assert_eq!(file_part.data, b"\x00keystore bytes");
     let privacy = parts.iter().find(|p| p.name == "privacy").unwrap();
     assert_eq!(privacy.data, b"true");
@@ -201,7 +206,8 @@ async fn repeatable_array_parameters() {
     server.reply(Reply::json(200, r#"{}"#));
     let mut cmd = signed();
     cmd.args(["pipeline", "list-modules-detail", "--endpoint", &server.url()])
-        .args(["--tags", "a", "--tags", "b c", "--product-line", "pl"]);
+        .args(["--tags", "a", "--tags", "b c", "--product-line", "pl"])
+        .args(["--locations", "x"]);
     let out = run(cmd).await;
     assert_eq!(out.code, 0, "{out:?}");
     let seen = server.single_request();
