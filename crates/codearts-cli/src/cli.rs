@@ -27,18 +27,22 @@ pub fn command() -> Command {
         .subcommand_required(true)
         .arg_required_else_help(true)
         .args(global_args())
-        .subcommand(service(
-            "pipeline",
-            "CodeArts Pipeline: every operation, and wait-run",
-            generated::pipeline::OPS,
+        .subcommand(
+            service(
+                "pipeline",
+                "CodeArts Pipeline: every operation, and wait-run",
+                generated::pipeline::OPS,
+            )
+            .subcommand(wait_run()),
         )
-        .subcommand(wait_run()))
-        .subcommand(service(
-            "build",
-            "CodeArts Build: every operation, and wait-build",
-            generated::build::OPS,
+        .subcommand(
+            service(
+                "build",
+                "CodeArts Build: every operation, and wait-build",
+                generated::build::OPS,
+            )
+            .subcommand(wait_build()),
         )
-        .subcommand(wait_build()))
         .subcommand(raw())
         .subcommand(demo())
         .subcommand(emulator::command())

@@ -140,8 +140,11 @@ pub async fn run(target: &DemoTarget, out: &mut dyn Write) -> Result<DemoReport,
     );
     let created = pipeline
         .create_pipeline_new(
-            CreatePipelineNewRequest::new(project)
-                .set_body(PipelineDTO::new(name.clone(), false, PIPELINE_DEFINITION)),
+            CreatePipelineNewRequest::new(project).set_body(PipelineDTO::new(
+                name.clone(),
+                false,
+                PIPELINE_DEFINITION,
+            )),
         )
         .await?;
     let pipeline_id = created.pipeline_id.ok_or_else(|| missing("pipeline_id"))?;
@@ -243,11 +246,12 @@ pub async fn run(target: &DemoTarget, out: &mut dyn Write) -> Result<DemoReport,
             "command".to_owned(),
             serde_json::Value::from("echo hello from codearts demo"),
         )]));
-    let job = build
-        .create_build_job(CreateBuildJobRequest::new().set_body(
-            CreateBuildJobRequestBody::new("x86", project, job_name.clone(), vec![step]),
-        ))
-        .await?;
+    let job =
+        build
+            .create_build_job(CreateBuildJobRequest::new().set_body(
+                CreateBuildJobRequestBody::new("x86", project, job_name.clone(), vec![step]),
+            ))
+            .await?;
     let job_id = job
         .result
         .and_then(|r| r.job_id)

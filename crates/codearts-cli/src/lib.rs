@@ -83,7 +83,9 @@ async fn dispatch(matches: &ArgMatches) -> Result<u8, CliError> {
     match name {
         "pipeline" | "build" => {
             let Some((op, op_matches)) = sub.subcommand() else {
-                return Err(CliError::usage(format!("`codearts {name}` needs an operation")));
+                return Err(CliError::usage(format!(
+                    "`codearts {name}` needs an operation"
+                )));
             };
             match (name, op) {
                 ("pipeline", "wait-run") => wait_run(&globals, op_matches).await,
@@ -264,7 +266,11 @@ mod tests {
 
     /// Every flag of `op` with a sample value.
     fn sample_args(service: &str, op: &OpSpec, file: &str) -> Vec<String> {
-        let mut args = vec!["codearts".to_owned(), service.to_owned(), op.command.to_owned()];
+        let mut args = vec![
+            "codearts".to_owned(),
+            service.to_owned(),
+            op.command.to_owned(),
+        ];
         for a in op.args {
             let value = match (a.loc, a.kind) {
                 (Loc::File, _) => file.to_owned(),
@@ -360,6 +366,10 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(err.code, EXIT_ERROR);
-        assert!(err.message.contains("field `description`"), "{}", err.message);
+        assert!(
+            err.message.contains("field `description`"),
+            "{}",
+            err.message
+        );
     }
 }

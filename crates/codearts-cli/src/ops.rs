@@ -121,12 +121,10 @@ impl Outcome {
 
 /// The clap command of one operation.
 pub fn op_command(op: &'static OpSpec) -> Command {
-    let mut cmd = Command::new(op.command)
-        .about(op.about)
-        .long_about(format!(
-            "{}.\n\n{} {}\n\nSDK operation `{}`.",
-            op.about, op.method, op.path, op.operation
-        ));
+    let mut cmd = Command::new(op.command).about(op.about).long_about(format!(
+        "{}.\n\n{} {}\n\nSDK operation `{}`.",
+        op.about, op.method, op.path, op.operation
+    ));
     for spec in op.args {
         cmd = cmd.arg(flag_arg(spec));
     }
@@ -136,8 +134,8 @@ pub fn op_command(op: &'static OpSpec) -> Command {
                 .long("body")
                 .value_name("JSON|@FILE|-")
                 .help(format!(
-                    "The request body ({type_name}): JSON text, @FILE to read a file, or - for stdin"
-                )),
+                "The request body ({type_name}): JSON text, @FILE to read a file, or - for stdin"
+            )),
         );
     }
     if let ResponseSpec::Download = op.response {

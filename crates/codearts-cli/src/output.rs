@@ -198,10 +198,8 @@ fn first_object_list(value: &Value) -> Option<&Vec<Value>> {
     let mut queue = std::collections::VecDeque::from([value]);
     while let Some(v) = queue.pop_front() {
         match v {
-            Value::Array(items) => {
-                if !items.is_empty() && items.iter().all(Value::is_object) {
-                    return Some(items);
-                }
+            Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object) => {
+                return Some(items);
             }
             Value::Object(map) => queue.extend(map.values()),
             _ => {}
@@ -376,7 +374,10 @@ list:
         });
         let text = table(&v);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "ID  NAME                                      STATUS");
+        assert_eq!(
+            lines[0],
+            "ID  NAME                                      STATUS"
+        );
         assert_eq!(lines[1], "p1  build");
         assert!(lines[2].contains("a very long name that goes well past th…"));
         assert!(lines[2].ends_with("RUNNING"));

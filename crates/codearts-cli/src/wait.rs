@@ -127,8 +127,8 @@ pub async fn pipeline_run(
     let what = format!("pipeline run {run_id}");
     let mut progress = Progress::new();
     let result = until(poll, &what, &mut progress, || async {
-        let request = ShowPipelineRunDetailRequest::new(project_id, pipeline_id)
-            .set_pipeline_run_id(run_id);
+        let request =
+            ShowPipelineRunDetailRequest::new(project_id, pipeline_id).set_pipeline_run_id(run_id);
         let detail = client.show_pipeline_run_detail(request).await?;
         let status = detail.status.clone().unwrap_or_default();
         let state = format!("{what}: {}", or_unknown(&status));
@@ -165,8 +165,7 @@ pub async fn build(
             .collect();
         let phase = if phases.contains(&Phase::Failed) && !building {
             Phase::Failed
-        } else if !building && !phases.is_empty() && phases.iter().all(|p| *p == Phase::Succeeded)
-        {
+        } else if !building && !phases.is_empty() && phases.iter().all(|p| *p == Phase::Succeeded) {
             Phase::Succeeded
         } else {
             Phase::Running
@@ -189,7 +188,10 @@ pub async fn build(
             Phase::Succeeded => "succeeded",
             Phase::Failed => "failed",
         };
-        let state = format!("{what}: {word}, {done}/{} steps ended{current}", steps.len());
+        let state = format!(
+            "{what}: {word}, {done}/{} steps ended{current}",
+            steps.len()
+        );
         let value = serde_json::to_value(&details).unwrap_or_default();
         Ok((phase, state, value))
     })

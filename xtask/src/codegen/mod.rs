@@ -124,7 +124,10 @@ fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     }
     let cli_dir = PathBuf::from("crates/codearts-cli/src/generated");
     files.push((cli_dir.join("mod.rs"), cli::module()));
-    files.push((cli_dir.join("pipeline.rs"), cli::render(&pipeline, &PIPELINE)));
+    files.push((
+        cli_dir.join("pipeline.rs"),
+        cli::render(&pipeline, &PIPELINE),
+    ));
     files.push((cli_dir.join("build.rs"), cli::render(&build, &BUILD)));
     Ok(files)
 }

@@ -228,11 +228,7 @@ impl Operation {
     /// are the arguments of `new`, in this order), path parameters in path order before query
     /// ones, otherwise as declared.
     pub fn field_order(&self) -> Vec<&Param> {
-        let path_order = |wire: &str| {
-            self.path
-                .find(&format!("{{{wire}}}"))
-                .unwrap_or(usize::MAX)
-        };
+        let path_order = |wire: &str| self.path.find(&format!("{{{wire}}}")).unwrap_or(usize::MAX);
         let mut params: Vec<&Param> = self.params.iter().collect();
         params.sort_by_key(|p| {
             (

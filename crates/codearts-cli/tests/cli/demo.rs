@@ -13,7 +13,10 @@ fn script(server: &TestServer) {
     server.reply(Reply::json(200, r#"{"id":"run-1","status":"PAUSED","stages":[{"jobs":[{"id":"job-run-1","steps":[{"id":"step-run-1","name":"Manual review","task":"official_manual_review","status":"PAUSED"}]}]}]}"#));
     server.reply(Reply::json(200, r#"{"success":true}"#));
     server.reply(Reply::json(200, r#"{"id":"run-1","status":"FAILED"}"#));
-    server.reply(Reply::json(200, r#"{"result":{"job_id":"job-1"},"status":"success"}"#));
+    server.reply(Reply::json(
+        200,
+        r#"{"result":{"job_id":"job-1"},"status":"success"}"#,
+    ));
     server.reply(Reply::json(200, r#"{"result":{"role_id":3,"job_id":"job-1","is_view":true,"is_execute":true,"is_modify":true,"is_copy":true,"is_delete":true,"is_forbidden":false,"is_manager":true},"status":"success"}"#));
 }
 
@@ -27,14 +30,35 @@ async fn demo_runs_the_seed_scenarios_with_aksk() {
     let out = run(cmd).await;
     assert_eq!(out.code, 0, "{out:?}");
     let lines: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(lines[1], "1. AK/SK: every request is signed with SDK-HMAC-SHA256; no token needed");
-    assert!(lines[2].starts_with("2. created pipeline `codearts-demo-"), "{}", out.stdout);
-    assert!(lines[2].ends_with("(pl-1) with one manual review step"), "{}", out.stdout);
+    assert_eq!(
+        lines[1],
+        "1. AK/SK: every request is signed with SDK-HMAC-SHA256; no token needed"
+    );
+    assert!(
+        lines[2].starts_with("2. created pipeline `codearts-demo-"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        lines[2].ends_with("(pl-1) with one manual review step"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(lines[3], "3. started run run-1");
-    assert_eq!(lines[4], "4. run run-1 is PAUSED at the manual review (job run job-run-1, step run step-run-1)");
+    assert_eq!(
+        lines[4],
+        "4. run run-1 is PAUSED at the manual review (job run job-run-1, step run step-run-1)"
+    );
     assert_eq!(lines[5], "5. rejected the review: success = true");
-    assert_eq!(lines[6], "6. run run-1 ended: FAILED (refused at the manual review)");
-    assert!(lines[7].starts_with("7. created build job `codearts-demo-"), "{}", out.stdout);
+    assert_eq!(
+        lines[6],
+        "6. run run-1 ended: FAILED (refused at the manual review)"
+    );
+    assert!(
+        lines[7].starts_with("7. created build job `codearts-demo-"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(lines[8], "8. your permissions on job job-1 (role 3):");
     assert_eq!(lines[9], "     view     yes");
     assert_eq!(lines[14], "     forbid   no");
@@ -63,7 +87,10 @@ async fn demo_runs_the_seed_scenarios_with_aksk() {
     }
     let created = requests[0].json();
     assert_eq!(created["is_publish"], false);
-    assert!(created["definition"].as_str().unwrap().contains("official_manual_review"));
+    assert!(created["definition"]
+        .as_str()
+        .unwrap()
+        .contains("official_manual_review"));
     assert_eq!(requests[6].json()["project_id"], "proj");
 }
 
@@ -81,13 +108,19 @@ async fn demo_gets_a_token_for_password_credentials() {
     assert_eq!(out.code, 0, "{out:?}");
     let line = out.stdout.lines().nth(1).unwrap();
     assert!(
-        line.starts_with(&format!("1. IAM token for user `alice` from {}: obtained (23 characters, expires in ", server.url())),
+        line.starts_with(&format!(
+            "1. IAM token for user `alice` from {}: obtained (23 characters, expires in ",
+            server.url()
+        )),
         "{line}"
     );
     assert!(!out.stdout.contains("MIIT-issued-token-value"));
     let requests = server.requests();
     assert_eq!(requests[0].path, "/v3/auth/tokens");
-    assert_eq!(requests[1].header("x-auth-token"), Some("MIIT-issued-token-value"));
+    assert_eq!(
+        requests[1].header("x-auth-token"),
+        Some("MIIT-issued-token-value")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -96,5 +129,9 @@ async fn demo_without_endpoint_names_the_missing_emulator() {
     cmd.arg("demo");
     let out = run(cmd).await;
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("codearts demo --endpoint URL"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("codearts demo --endpoint URL"),
+        "{}",
+        out.stderr
+    );
 }

@@ -5,8 +5,12 @@ use codearts_testkit::{Reply, TestServer, TEST_AK};
 use crate::common::{bare, run, signed, temp_dir};
 
 fn permission_args(cmd: &mut assert_cmd::Command) {
-    cmd.args(["build", "show-project-job-permission"])
-        .args(["--project-id", "p1", "--job-id", "j1"]);
+    cmd.args(["build", "show-project-job-permission"]).args([
+        "--project-id",
+        "p1",
+        "--job-id",
+        "j1",
+    ]);
 }
 
 const PERMISSION: &str = r#"{"result":{"job_id":"j1","is_view":true},"status":"success"}"#;
@@ -79,7 +83,10 @@ async fn iam_endpoint_and_password_credentials_get_a_token() {
     assert_eq!(requests[0].method, "POST");
     assert_eq!(requests[0].path, "/v3/auth/tokens");
     let body = requests[0].json();
-    assert_eq!(body["auth"]["identity"]["password"]["user"]["name"], "alice");
+    assert_eq!(
+        body["auth"]["identity"]["password"]["user"]["name"],
+        "alice"
+    );
     assert_eq!(body["auth"]["scope"]["project"]["id"], "p1");
     assert_eq!(
         requests[1].header("x-auth-token"),
@@ -144,7 +151,11 @@ async fn auth_modes_without_matching_credentials_explain() {
     cmd.args(["--endpoint", "http://127.0.0.1:9"]);
     let out = run(cmd).await;
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("no credentials found"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no credentials found"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -205,7 +216,11 @@ async fn output_rejects_unknown_formats() {
     cmd.args(["--output", "xml"]);
     let out = run(cmd).await;
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("possible values: json, yaml, table"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("possible values: json, yaml, table"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -219,7 +234,11 @@ async fn timeout_ends_a_request_that_hangs_with_exit_3() {
     let started = std::time::Instant::now();
     let out = run(cmd).await;
     assert_eq!(out.code, 3, "{out:?}");
-    assert!(out.stderr.contains("timed out after 0.5s"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("timed out after 0.5s"),
+        "{}",
+        out.stderr
+    );
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     drop(listener);
 }

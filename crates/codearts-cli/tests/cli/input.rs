@@ -11,7 +11,8 @@ async fn missing_required_option() {
     let out = run(cmd).await;
     assert_eq!(out.code, 2);
     assert!(
-        out.stderr.contains("the following required arguments were not provided")
+        out.stderr
+            .contains("the following required arguments were not provided")
             && out.stderr.contains("--job-id <TEXT>"),
         "{}",
         out.stderr
@@ -25,7 +26,8 @@ async fn unknown_operation() {
     let out = run(cmd).await;
     assert_eq!(out.code, 2);
     assert!(
-        out.stderr.contains("unrecognized subcommand 'reject-manual-reveiw'")
+        out.stderr
+            .contains("unrecognized subcommand 'reject-manual-reveiw'")
             && out.stderr.contains("reject-manual-review"),
         "{}",
         out.stderr
@@ -40,7 +42,8 @@ async fn integers_are_checked() {
     let out = run(cmd).await;
     assert_eq!(out.code, 2);
     assert!(
-        out.stderr.contains("invalid value 'zero' for '--offset <INT>'"),
+        out.stderr
+            .contains("invalid value 'zero' for '--offset <INT>'"),
         "{}",
         out.stderr
     );
@@ -69,8 +72,9 @@ async fn invalid_json_body() {
     let out = run(cmd).await;
     assert_eq!(out.code, 2);
     assert!(
-        out.stderr
-            .starts_with("error: --body is not valid JSON: key must be a string at line 1 column 2"),
+        out.stderr.starts_with(
+            "error: --body is not valid JSON: key must be a string at line 1 column 2"
+        ),
         "{}",
         out.stderr
     );
@@ -80,7 +84,10 @@ async fn invalid_json_body() {
 async fn body_of_the_wrong_shape() {
     let mut cmd = signed();
     cmd.args(["build", "run-job", "--endpoint", "http://127.0.0.1:9"])
-        .args(["--body", r#"{"job_id": "j", "parameter": [{"name": "a", "value": 5}]}"#]);
+        .args([
+            "--body",
+            r#"{"job_id": "j", "parameter": [{"name": "a", "value": 5}]}"#,
+        ]);
     let out = run(cmd).await;
     assert_eq!(out.code, 2);
     assert!(
@@ -105,8 +112,14 @@ async fn body_of_the_wrong_shape() {
 #[tokio::test(flavor = "multi_thread")]
 async fn body_from_a_file_and_from_stdin() {
     let server = TestServer::start().await;
-    server.reply(Reply::json(200, r#"{"octopus_job_name":"o","actual_build_number":"7"}"#));
-    server.reply(Reply::json(200, r#"{"octopus_job_name":"o","actual_build_number":"8"}"#));
+    server.reply(Reply::json(
+        200,
+        r#"{"octopus_job_name":"o","actual_build_number":"7"}"#,
+    ));
+    server.reply(Reply::json(
+        200,
+        r#"{"octopus_job_name":"o","actual_build_number":"8"}"#,
+    ));
     let dir = temp_dir("body");
     let file = dir.join("body.json");
     std::fs::write(&file, r#"{"job_id":"from-file"}"#).unwrap();
@@ -119,14 +132,24 @@ async fn body_from_a_file_and_from_stdin() {
     assert_eq!(out.code, 0, "{out:?}");
 
     let mut cmd = signed();
-    cmd.args(["build", "run-job", "--endpoint", &server.url(), "--body", "-"])
-        .write_stdin(r#"{"job_id":"from-stdin","parameter":[{"name":"v","value":"1"}]}"#);
+    cmd.args([
+        "build",
+        "run-job",
+        "--endpoint",
+        &server.url(),
+        "--body",
+        "-",
+    ])
+    .write_stdin(r#"{"job_id":"from-stdin","parameter":[{"name":"v","value":"1"}]}"#);
     let out = run(cmd).await;
     assert_eq!(out.code, 0, "{out:?}");
 
     let requests = server.requests();
     assert_eq!(requests[0].path, "/v3/jobs/build");
-    assert_eq!(requests[0].json(), serde_json::json!({"job_id": "from-file"}));
+    assert_eq!(
+        requests[0].json(),
+        serde_json::json!({"job_id": "from-file"})
+    );
     assert_eq!(
         requests[1].json(),
         serde_json::json!({"job_id": "from-stdin", "parameter": [{"name": "v", "value": "1"}]})
@@ -137,7 +160,11 @@ async fn body_from_a_file_and_from_stdin() {
         .args(["--body", "@/nonexistent/body.json"]);
     let out = run(cmd).await;
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("cannot read the file"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cannot read the file"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -159,7 +186,10 @@ async fn multipart_upload_takes_a_file_and_text_fields() {
     let parts = seen.multipart();
     let file_part = parts.iter().find(|p| p.name == "file").unwrap();
     let body = String::from_utf8_lossy(&seen.body);
-    assert!(body.contains(r#"name="file"; filename="release.keystore""#), "{body}");
+    assert!(
+        body.contains(r#"name="file"; filename="release.keystore""#),
+        "{body}"
+    );
     assert_eq!(file_part.data, b"\x00keystore bytes");
     let privacy = parts.iter().find(|p| p.name == "privacy").unwrap();
     assert_eq!(privacy.data, b"true");
@@ -176,7 +206,11 @@ async fn downloads_go_to_the_output_file_or_stdout() {
     let server = TestServer::start().await;
     let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
     server.reply(Reply::bytes(200, "application/octet-stream", bytes.clone()));
-    server.reply(Reply::bytes(200, "application/octet-stream", b"to stdout".to_vec()));
+    server.reply(Reply::bytes(
+        200,
+        "application/octet-stream",
+        b"to stdout".to_vec(),
+    ));
     let dir = temp_dir("download");
     let target = dir.join("out.jks");
     let mut cmd = signed();
@@ -205,13 +239,21 @@ async fn repeatable_array_parameters() {
     let server = TestServer::start().await;
     server.reply(Reply::json(200, r#"{}"#));
     let mut cmd = signed();
-    cmd.args(["pipeline", "list-modules-detail", "--endpoint", &server.url()])
-        .args(["--tags", "a", "--tags", "b c", "--product-line", "pl"])
-        .args(["--locations", "x"]);
+    cmd.args([
+        "pipeline",
+        "list-modules-detail",
+        "--endpoint",
+        &server.url(),
+    ])
+    .args(["--tags", "a", "--tags", "b c", "--product-line", "pl"])
+    .args(["--locations", "x"]);
     let out = run(cmd).await;
     assert_eq!(out.code, 0, "{out:?}");
     let seen = server.single_request();
     let pairs = seen.query_pairs();
-    assert!(pairs.contains(&("tags", "a")) && pairs.contains(&("tags", "b c")), "{pairs:?}");
+    assert!(
+        pairs.contains(&("tags", "a")) && pairs.contains(&("tags", "b c")),
+        "{pairs:?}"
+    );
     assert!(pairs.contains(&("productLine", "pl")), "{pairs:?}");
 }

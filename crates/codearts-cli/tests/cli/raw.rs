@@ -59,7 +59,10 @@ async fn raw_prints_non_json_bodies_as_they_are() {
 #[tokio::test(flavor = "multi_thread")]
 async fn raw_iam_with_a_token() {
     let server = TestServer::start().await;
-    server.reply(Reply::json(200, r#"{"projects":[{"id":"p1","name":"cn-north-4"}]}"#));
+    server.reply(Reply::json(
+        200,
+        r#"{"projects":[{"id":"p1","name":"cn-north-4"}]}"#,
+    ));
     let mut cmd = crate::common::bare();
     cmd.env("HUAWEICLOUD_SDK_TOKEN", "tok-123")
         .args(["raw", "GET", "/v3/auth/projects", "--service", "iam"])
@@ -67,7 +70,10 @@ async fn raw_iam_with_a_token() {
     let out = run(cmd).await;
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.stdout, "ID  NAME\np1  cn-north-4\n");
-    assert_eq!(server.single_request().header("x-auth-token"), Some("tok-123"));
+    assert_eq!(
+        server.single_request().header("x-auth-token"),
+        Some("tok-123")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -75,8 +81,14 @@ async fn raw_bad_input() {
     for (args, expected) in [
         (vec!["raw", "GET", "v1/no-slash"], "must start with `/`"),
         (vec!["raw", "G E T", "/x"], "is not an HTTP method"),
-        (vec!["raw", "GET", "/x", "--query", "novalue"], "write KEY=VALUE"),
-        (vec!["raw", "GET", "/x", "--header", "nocolon"], "write NAME:VALUE"),
+        (
+            vec!["raw", "GET", "/x", "--query", "novalue"],
+            "write KEY=VALUE",
+        ),
+        (
+            vec!["raw", "GET", "/x", "--header", "nocolon"],
+            "write NAME:VALUE",
+        ),
     ] {
         let mut cmd = signed();
         cmd.args(&args).args(["--endpoint", "http://127.0.0.1:9"]);

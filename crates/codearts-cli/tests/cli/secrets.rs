@@ -15,7 +15,10 @@ const ISSUED: &str = "MIIT-issued-token-value";
 fn assert_clean(out: &Run, what: &str) {
     let all = out.all();
     for secret in [SK, SECURITY_TOKEN, PASSWORD, TOKEN, ISSUED] {
-        assert!(!all.contains(secret), "{what}: `{secret}` was printed:\n{all}");
+        assert!(
+            !all.contains(secret),
+            "{what}: `{secret}` was printed:\n{all}"
+        );
     }
 }
 
@@ -51,7 +54,14 @@ async fn no_secret_is_ever_printed() {
         let mut cmd = with_all_secrets(kind);
         cmd.args(["pipeline", "reject-manual-review", "--debug"])
             .args(["--endpoint", &server.url(), "--iam-endpoint", &server.url()])
-            .args(["--project-id", "p", "--pipeline-id", "q", "--pipeline-run-id", "r"])
+            .args([
+                "--project-id",
+                "p",
+                "--pipeline-id",
+                "q",
+                "--pipeline-run-id",
+                "r",
+            ])
             .args(["--job-run-id", "j", "--step-run-id", "s"]);
         let out = run(cmd).await;
         assert_eq!(out.code, 0, "{kind}: {out:?}");
@@ -63,15 +73,33 @@ async fn no_secret_is_ever_printed() {
         if kind == "password" {
             server.reply(token_reply());
         }
-        server.reply(Reply::json(401, r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information"}"#));
-        server.reply(Reply::json(403, r#"{"error_code":"DEV.00000004","error_msg":"no permission"}"#));
+        server.reply(Reply::json(
+            401,
+            r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information"}"#,
+        ));
+        server.reply(Reply::json(
+            403,
+            r#"{"error_code":"DEV.00000004","error_msg":"no permission"}"#,
+        ));
         for args in [
-            vec!["build", "show-project-job-permission", "--project-id", "p", "--job-id", "j"],
+            vec![
+                "build",
+                "show-project-job-permission",
+                "--project-id",
+                "p",
+                "--job-id",
+                "j",
+            ],
             vec!["raw", "GET", "/v1/job/permission", "--service", "build"],
         ] {
             let mut cmd = with_all_secrets(kind);
-            cmd.args(&args)
-                .args(["--debug", "--endpoint", &server.url(), "--iam-endpoint", &server.url()]);
+            cmd.args(&args).args([
+                "--debug",
+                "--endpoint",
+                &server.url(),
+                "--iam-endpoint",
+                &server.url(),
+            ]);
             let out = run(cmd).await;
             assert_eq!(out.code, 2, "{kind} {args:?}: {out:?}");
             assert_clean(&out, &format!("{kind} {args:?}"));
@@ -79,10 +107,26 @@ async fn no_secret_is_ever_printed() {
 
         // IAM refusing the password, and a connection failure.
         let server = TestServer::start().await;
-        server.reply(Reply::json(401, r#"{"error":{"code":401,"message":"The username or password is wrong."}}"#));
+        server.reply(Reply::json(
+            401,
+            r#"{"error":{"code":401,"message":"The username or password is wrong."}}"#,
+        ));
         let mut cmd = with_all_secrets(kind);
-        cmd.args(["build", "show-project-job-permission", "--project-id", "p", "--job-id", "j"])
-            .args(["--debug", "--endpoint", "http://127.0.0.1:9", "--iam-endpoint", &server.url()]);
+        cmd.args([
+            "build",
+            "show-project-job-permission",
+            "--project-id",
+            "p",
+            "--job-id",
+            "j",
+        ])
+        .args([
+            "--debug",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--iam-endpoint",
+            &server.url(),
+        ]);
         let out = run(cmd).await;
         assert_eq!(out.code, 2, "{kind}: {out:?}");
         assert_clean(&out, &format!("{kind} refused"));
@@ -92,8 +136,15 @@ async fn no_secret_is_ever_printed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn help_and_configuration_errors_print_no_secret() {
     let mut cmd = with_all_secrets("aksk");
-    cmd.args(["build", "show-project-job-permission", "--project-id", "p", "--job-id", "j"])
-        .args(["--region", "mars-1"]);
+    cmd.args([
+        "build",
+        "show-project-job-permission",
+        "--project-id",
+        "p",
+        "--job-id",
+        "j",
+    ])
+    .args(["--region", "mars-1"]);
     let out = run(cmd).await;
     assert_eq!(out.code, 2);
     assert_clean(&out, "unknown region");

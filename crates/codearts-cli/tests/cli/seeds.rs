@@ -15,11 +15,16 @@ async fn reject_manual_review() {
     let server = TestServer::start().await;
     server.reply(Reply::json(200, r#"{ "success" : true }"#).header("X-Request-Id", "rid-1"));
     let mut cmd = signed();
-    cmd.args(["pipeline", "reject-manual-review", "--endpoint", &server.url()])
-        .args(["--project-id", PROJECT, "--pipeline-id", PIPELINE])
-        .args(["--pipeline-run-id", RUN, "--job-run-id", JOB_RUN])
-        .args(["--step-run-id", STEP_RUN])
-        .args(["--approval-description", "scan failed: CVE-2026-1"]);
+    cmd.args([
+        "pipeline",
+        "reject-manual-review",
+        "--endpoint",
+        &server.url(),
+    ])
+    .args(["--project-id", PROJECT, "--pipeline-id", PIPELINE])
+    .args(["--pipeline-run-id", RUN, "--job-run-id", JOB_RUN])
+    .args(["--step-run-id", STEP_RUN])
+    .args(["--approval-description", "scan failed: CVE-2026-1"]);
     let out = run(cmd).await;
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.stdout, "{\n  \"success\": true\n}\n");
@@ -51,8 +56,13 @@ async fn show_project_job_permission() {
         r#"{"result":{"role_id":3,"job_id":"job-9","is_modify":false,"is_delete":false,"is_view":true,"is_execute":true,"is_copy":true,"is_forbidden":false,"is_manager":false},"status":"success"}"#,
     ));
     let mut cmd = signed();
-    cmd.args(["build", "show-project-job-permission", "--endpoint", &server.url()])
-        .args(["--project-id", PROJECT, "--job-id", "job-9"]);
+    cmd.args([
+        "build",
+        "show-project-job-permission",
+        "--endpoint",
+        &server.url(),
+    ])
+    .args(["--project-id", PROJECT, "--job-id", "job-9"]);
     let out = run(cmd).await;
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(
@@ -92,8 +102,13 @@ async fn service_errors_name_code_message_and_request_id() {
         .header("X-Request-Id", "abc"),
     );
     let mut cmd = signed();
-    cmd.args(["build", "show-project-job-permission", "--endpoint", &server.url()])
-        .args(["--project-id", PROJECT, "--job-id", "job-9"]);
+    cmd.args([
+        "build",
+        "show-project-job-permission",
+        "--endpoint",
+        &server.url(),
+    ])
+    .args(["--project-id", PROJECT, "--job-id", "job-9"]);
     let out = run(cmd).await;
     assert_eq!(out.code, 2);
     assert_eq!(out.stdout, "");

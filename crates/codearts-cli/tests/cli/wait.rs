@@ -14,7 +14,14 @@ fn run_status(status: &str) -> Reply {
 fn wait_run_cmd(server: &TestServer) -> assert_cmd::Command {
     let mut cmd = signed();
     cmd.args(["pipeline", "wait-run", "--endpoint", &server.url()])
-        .args(["--project-id", "p1", "--pipeline-id", "pl", "--pipeline-run-id", "r1"])
+        .args([
+            "--project-id",
+            "p1",
+            "--pipeline-id",
+            "pl",
+            "--pipeline-run-id",
+            "r1",
+        ])
         .args(["--interval", "10ms"]);
     cmd
 }
@@ -32,11 +39,22 @@ async fn wait_run_success_exits_0() {
     // Not a terminal: one plain line per change of status.
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(lines.len(), 3, "{}", out.stderr);
-    assert!(lines[0].starts_with("pipeline run r1: QUEUED ("), "{}", out.stderr);
-    assert!(lines[2].starts_with("pipeline run r1: COMPLETED ("), "{}", out.stderr);
+    assert!(
+        lines[0].starts_with("pipeline run r1: QUEUED ("),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        lines[2].starts_with("pipeline run r1: COMPLETED ("),
+        "{}",
+        out.stderr
+    );
     let requests = server.requests();
     assert_eq!(requests.len(), 4);
-    assert_eq!(requests[0].path, "/v5/p1/api/pipelines/pl/pipeline-runs/detail");
+    assert_eq!(
+        requests[0].path,
+        "/v5/p1/api/pipelines/pl/pipeline-runs/detail"
+    );
     assert_eq!(requests[0].raw_query, "pipeline_run_id=r1");
 }
 
@@ -48,7 +66,11 @@ async fn wait_run_failure_exits_1() {
         server.reply(run_status(end));
         let out = run(wait_run_cmd(&server)).await;
         assert_eq!(out.code, 1, "{end}: {out:?}");
-        assert!(out.stderr.contains(&format!("pipeline run r1: {end}")), "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("pipeline run r1: {end}")),
+            "{}",
+            out.stderr
+        );
     }
 }
 
@@ -79,7 +101,12 @@ async fn wait_run_request_error_exits_2() {
     ));
     let out = run(wait_run_cmd(&server)).await;
     assert_eq!(out.code, 2, "{out:?}");
-    assert!(out.stderr.contains("DEV.00000010: run not found (HTTP 404)"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("DEV.00000010: run not found (HTTP 404)"),
+        "{}",
+        out.stderr
+    );
 }
 
 fn job_status(building: bool) -> Reply {
@@ -104,7 +131,14 @@ fn steps(statuses: &[&str]) -> Reply {
 fn wait_build_cmd(server: &TestServer) -> assert_cmd::Command {
     let mut cmd = signed();
     cmd.args(["build", "wait-build", "--endpoint", &server.url()])
-        .args(["--job-id", "job-1", "--build-no", "12", "--interval", "10ms"]);
+        .args([
+            "--job-id",
+            "job-1",
+            "--build-no",
+            "12",
+            "--interval",
+            "10ms",
+        ]);
     cmd
 }
 
@@ -117,8 +151,18 @@ async fn wait_build_success_and_failure() {
     server.reply(steps(&["success", "success"]));
     let out = run(wait_build_cmd(&server)).await;
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stderr.contains("build job-1 #12: building, 1/2 steps ended, step 1 running"), "{}", out.stderr);
-    assert!(out.stderr.contains("build job-1 #12: succeeded, 2/2 steps ended"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("build job-1 #12: building, 1/2 steps ended, step 1 running"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("build job-1 #12: succeeded, 2/2 steps ended"),
+        "{}",
+        out.stderr
+    );
     let requests = server.requests();
     assert_eq!(requests[0].path, "/v3/jobs/job-1/status");
     assert_eq!(requests[1].path, "/v3/jobs/job-1/12/history-details");
@@ -142,5 +186,10 @@ async fn wait_build_timeout_exits_3() {
     cmd.args(["--timeout", "300ms"]);
     let out = run(cmd).await;
     assert_eq!(out.code, 3, "{out:?}");
-    assert!(out.stderr.contains("timed out after 0.3s waiting for build job-1 #12"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("timed out after 0.3s waiting for build job-1 #12"),
+        "{}",
+        out.stderr
+    );
 }
