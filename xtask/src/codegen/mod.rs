@@ -3,6 +3,7 @@
 //! The output depends on the spec files alone and is run through rustfmt, so it is
 //! byte-for-byte reproducible; `--check` fails when a checked-in file differs.
 
+mod cli;
 mod emulator;
 mod facade;
 mod model;
@@ -146,6 +147,13 @@ fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
         emu_tests.join("generated_every_op_build.rs"),
         emulator::every_op_test(&build, &BUILD),
     ));
+    let cli_dir = PathBuf::from("crates/codearts-cli/src/generated");
+    files.push((cli_dir.join("mod.rs"), cli::module()));
+    files.push((
+        cli_dir.join("pipeline.rs"),
+        cli::render(&pipeline, &PIPELINE),
+    ));
+    files.push((cli_dir.join("build.rs"), cli::render(&build, &BUILD)));
     Ok(files)
 }
 

@@ -179,16 +179,7 @@ fn props(schema: &Value) -> impl Iterator<Item = (&String, &Value)> {
 /// first in the order of the path.
 fn render_request(out: &mut String, op: &Operation, is_default: &dyn Fn(&str) -> bool) {
     let mut fields = Vec::new();
-    let path_order = |wire: &str| op.path.find(&format!("{{{wire}}}")).unwrap_or(usize::MAX);
-    let mut params: Vec<_> = op.params.iter().collect();
-    params.sort_by_key(|p| {
-        (
-            !p.required,
-            p.location != Location::Path,
-            path_order(&p.wire),
-        )
-    });
-    for p in params {
+    for p in op.field_order() {
         let kind = match p.location {
             Location::Path => "Path",
             Location::Query => "Query",

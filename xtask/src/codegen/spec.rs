@@ -223,6 +223,24 @@ fn read_operation(path: &str, method: &str, op: &Value) -> Result<Operation, Str
     })
 }
 
+impl Operation {
+    /// The parameters in the order of the request struct's fields: required ones first (they
+    /// are the arguments of `new`, in this order), path parameters in path order before query
+    /// ones, otherwise as declared.
+    pub fn field_order(&self) -> Vec<&Param> {
+        let path_order = |wire: &str| self.path.find(&format!("{{{wire}}}")).unwrap_or(usize::MAX);
+        let mut params: Vec<&Param> = self.params.iter().collect();
+        params.sort_by_key(|p| {
+            (
+                !p.required,
+                p.location != Location::Path,
+                path_order(&p.wire),
+            )
+        });
+        params
+    }
+}
+
 /// The component name a `$ref` points at.
 pub fn ref_name(reference: &str) -> &str {
     reference.rsplit('/').next().unwrap_or(reference)

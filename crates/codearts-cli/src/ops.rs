@@ -1,0 +1,297 @@
+//! The generated operation commands: the table types the generator fills in, the clap
+//! commands built from them, and [`Input`], which hands the generated dispatcher typed flag
+//! values.
+
+use std::io::Read;
+use std::path::Path;
+
+use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
+use codearts_model::FilePart;
+use codearts_transport::StreamingResponse;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::CliError;
+
+/// Where a flag's value goes on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loc {
+    /// A path segment.
+    Path,
+    /// A query parameter.
+    Query,
+    /// A request header.
+    Header,
+    /// A text field of a multipart form.
+    Form,
+    /// The file of a multipart form (`--file PATH`).
+    File,
+}
+
+/// The value type of a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text.
+    Str,
+    /// A 64-bit integer.
+    Int,
+    /// A floating-point number.
+    Float,
+    /// `true` or `false`.
+    Bool,
+}
+
+/// One flag of an operation command.
+#[derive(Debug)]
+pub struct ArgSpec {
+    /// The flag without dashes, e.g. `project-id`.
+    pub flag: &'static str,
+    /// The name on the wire, e.g. `project_id`.
+    pub wire: &'static str,
+    /// Where the value goes.
+    pub loc: Loc,
+    /// The value type.
+    pub kind: Kind,
+    /// Whether the flag must be given.
+    pub required: bool,
+    /// Whether the flag may be repeated (an array parameter).
+    pub many: bool,
+}
+
+/// What an operation sends as its body.
+#[derive(Debug)]
+pub enum BodySpec {
+    /// No body.
+    None,
+    /// JSON given with `--body`, decoded into the named type.
+    Json {
+        /// The model type of the body, e.g. `RunPipelineDTO`.
+        type_name: &'static str,
+    },
+    /// A multipart form: `--file` and the text fields' flags.
+    Multipart,
+}
+
+/// What an operation answers.
+#[derive(Debug)]
+pub enum ResponseSpec {
+    /// A JSON document (or nothing), printed in the chosen output format.
+    Json,
+    /// A download, written to `--output-file` or stdout.
+    Download,
+}
+
+/// One operation's command.
+#[derive(Debug)]
+pub struct OpSpec {
+    /// The command name, e.g. `reject-manual-review`.
+    pub command: &'static str,
+    /// The SDK operation name, e.g. `reject_manual_review`.
+    pub operation: &'static str,
+    /// A one-line description.
+    pub about: &'static str,
+    /// The HTTP method.
+    pub method: &'static str,
+    /// The path template.
+    pub path: &'static str,
+    /// The flags, required ones first.
+    pub args: &'static [ArgSpec],
+    /// The body.
+    pub body: BodySpec,
+    /// The answer.
+    pub response: ResponseSpec,
+}
+
+/// The answer of an operation.
+pub enum Outcome {
+    /// A JSON document.
+    Json(serde_json::Value),
+    /// A download still streaming.
+    Download(StreamingResponse),
+}
+
+impl Outcome {
+    /// The JSON form of a typed response.
+    pub fn json<T: Serialize>(response: &T) -> Result<Outcome, CliError> {
+        serde_json::to_value(response)
+            .map(Outcome::Json)
+            .map_err(|e| CliError::failure(format!("cannot print the response: {e}")))
+    }
+}
+
+/// The clap command of one operation.
+pub fn op_command(op: &'static OpSpec) -> Command {
+    let mut cmd = Command::new(op.command).about(op.about).long_about(format!(
+        "{}.\n\n{} {}\n\nSDK operation `{}`.",
+        op.about, op.method, op.path, op.operation
+    ));
+    for spec in op.args {
+        cmd = cmd.arg(flag_arg(spec));
+    }
+    if let BodySpec::Json { type_name } = op.body {
+        cmd = cmd.arg(
+            Arg::new("body")
+                .long("body")
+                .value_name("JSON|@FILE|-")
+                .help(format!(
+                "The request body ({type_name}): JSON text, @FILE to read a file, or - for stdin"
+            )),
+        );
+    }
+    if let ResponseSpec::Download = op.response {
+        cmd = cmd.arg(
+            Arg::new("output-file")
+                .long("output-file")
+                .value_name("PATH")
+                .help("Write the download to PATH (default: stdout)"),
+        );
+    }
+    cmd
+}
+
+fn flag_arg(spec: &'static ArgSpec) -> Arg {
+    let where_ = match spec.loc {
+        Loc::Path => "Path parameter",
+        Loc::Query => "Query parameter",
+        Loc::Header => "Header",
+        Loc::Form => "Form field",
+        Loc::File => "The file to upload as form field",
+    };
+    let mut help = format!("{where_} `{}`", spec.wire);
+    if spec.many {
+        help.push_str(" (repeat for several values)");
+    }
+    let arg = Arg::new(spec.flag)
+        .long(spec.flag)
+        .required(spec.required)
+        .help(help);
+    let arg = match spec.kind {
+        Kind::Str if spec.loc == Loc::File => arg.value_name("PATH"),
+        Kind::Str => arg.value_name("TEXT"),
+        Kind::Int => arg
+            .value_name("INT")
+            .allow_negative_numbers(true)
+            .value_parser(value_parser!(i64)),
+        Kind::Float => arg
+            .value_name("NUMBER")
+            .allow_negative_numbers(true)
+            .value_parser(value_parser!(f64)),
+        Kind::Bool => arg
+            .value_name("true|false")
+            .value_parser(value_parser!(bool)),
+    };
+    if spec.many {
+        arg.action(ArgAction::Append)
+    } else {
+        arg.action(ArgAction::Set)
+    }
+}
+
+/// The parsed flags of one operation command, read by the generated dispatcher.
+pub struct Input<'a> {
+    matches: &'a ArgMatches,
+}
+
+impl<'a> Input<'a> {
+    /// Wraps the matches of an operation command.
+    pub fn new(matches: &'a ArgMatches) -> Self {
+        Input { matches }
+    }
+
+    /// A required flag (clap has checked that it is present).
+    pub fn one<T: Clone + Default + Send + Sync + 'static>(&self, flag: &str) -> T {
+        self.matches.get_one::<T>(flag).cloned().unwrap_or_default()
+    }
+
+    /// An optional flag.
+    pub fn opt<T: Clone + Send + Sync + 'static>(&self, flag: &str) -> Option<T> {
+        self.matches.get_one::<T>(flag).cloned()
+    }
+
+    /// A required repeatable flag.
+    pub fn many<T: Clone + Send + Sync + 'static>(&self, flag: &str) -> Vec<T> {
+        self.opt_many(flag).unwrap_or_default()
+    }
+
+    /// An optional repeatable flag.
+    pub fn opt_many<T: Clone + Send + Sync + 'static>(&self, flag: &str) -> Option<Vec<T>> {
+        self.matches
+            .get_many::<T>(flag)
+            .map(|values| values.cloned().collect())
+    }
+
+    /// The `--body`, decoded into the operation's body type; `None` when not given.
+    pub fn body<T: DeserializeOwned>(&self) -> Result<Option<T>, CliError> {
+        match self.matches.get_one::<String>("body") {
+            None => Ok(None),
+            Some(arg) => {
+                let text = read_body_arg(arg)?;
+                decode_body(&text).map(Some)
+            }
+        }
+    }
+
+    /// A required file flag, read whole.
+    pub fn file(&self, flag: &str) -> Result<FilePart, CliError> {
+        match self.opt_file(flag)? {
+            Some(part) => Ok(part),
+            None => Err(CliError::usage(format!("--{flag} is required"))),
+        }
+    }
+
+    /// An optional file flag, read whole.
+    pub fn opt_file(&self, flag: &str) -> Result<Option<FilePart>, CliError> {
+        let Some(path) = self.matches.get_one::<String>(flag) else {
+            return Ok(None);
+        };
+        let data = std::fs::read(path)
+            .map_err(|e| CliError::usage(format!("--{flag}: cannot read `{path}`: {e}")))?;
+        let name = Path::new(path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "file".to_owned());
+        Ok(Some(FilePart::new(name, data)))
+    }
+
+    /// The `--output-file` of a download.
+    pub fn output_file(&self) -> Option<&'a String> {
+        self.matches
+            .try_get_one::<String>("output-file")
+            .ok()
+            .flatten()
+    }
+}
+
+/// The text of a `--body` argument: the JSON itself, `@FILE`, or `-` for stdin.
+pub fn read_body_arg(arg: &str) -> Result<String, CliError> {
+    if arg == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| CliError::usage(format!("--body -: cannot read stdin: {e}")))?;
+        Ok(text)
+    } else if let Some(path) = arg.strip_prefix('@') {
+        std::fs::read_to_string(path)
+            .map_err(|e| CliError::usage(format!("--body @{path}: cannot read the file: {e}")))
+    } else {
+        Ok(arg.to_owned())
+    }
+}
+
+/// Decodes a body, naming the field that does not fit.
+pub fn decode_body<T: DeserializeOwned>(text: &str) -> Result<T, CliError> {
+    // Syntax first, so "not JSON" and "wrong shape" read differently.
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| CliError::usage(format!("--body is not valid JSON: {e}")))?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            CliError::usage(format!(
+                "--body does not have the shape of the request body: {inner}"
+            ))
+        } else {
+            CliError::usage(format!("--body: field `{path}`: {inner}"))
+        }
+    })
+}

@@ -1,0 +1,12 @@
+//! The `codearts` binary run as a user would, against the loopback test server.
+//!
+//! One test binary (modules below) to keep link time down.
+
+mod common;
+mod demo;
+mod globals;
+mod input;
+mod raw;
+mod secrets;
+mod seeds;
+mod wait;
