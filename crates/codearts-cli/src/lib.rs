@@ -223,6 +223,8 @@ async fn run_demo(globals: &Globals, matches: &ArgMatches) -> Result<u8, CliErro
         .copied()
         .unwrap_or(std::time::Duration::from_millis(500));
     let project = matches.get_one::<String>("project-id").cloned();
+    // Keeps an embedded emulator alive until the demo ends.
+    let mut _emulator = None;
     let target = match &globals.endpoint {
         Some(endpoint) => demo::DemoTarget {
             endpoint: endpoint.clone(),
@@ -235,9 +237,10 @@ async fn run_demo(globals: &Globals, matches: &ArgMatches) -> Result<u8, CliErro
         },
         None => {
             let embedded = emulator::embedded().await?;
+            _emulator = Some(embedded.handle);
             demo::DemoTarget {
+                iam_endpoint: Some(embedded.endpoint.clone()),
                 endpoint: embedded.endpoint,
-                iam_endpoint: None,
                 credentials: embedded.credentials,
                 project_id: project.unwrap_or(embedded.project_id),
                 http: globals.http()?,

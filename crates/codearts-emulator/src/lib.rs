@@ -43,6 +43,7 @@ pub mod fixture;
 mod generated;
 mod iam;
 pub mod router;
+pub mod serve;
 mod server;
 pub mod state;
 

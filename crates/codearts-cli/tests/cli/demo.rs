@@ -123,15 +123,89 @@ async fn demo_gets_a_token_for_password_credentials() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn demo_without_endpoint_names_the_missing_emulator() {
-    let mut cmd = signed();
-    cmd.arg("demo");
-    let out = run(cmd).await;
-    assert_eq!(out.code, 2);
+/// `codearts emulator` serves with the emulator binary's options and prints its URL first.
+#[test]
+fn codearts_emulator_serves_and_answers_signed_calls() {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_codearts"))
+        .args(["emulator", "--listen", "127.0.0.1:0", "--seed", "7"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let url = url.trim().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_codearts"))
+        .env_clear()
+        .env("HOME", crate::common::temp_dir("home"))
+        .env("HUAWEICLOUD_SDK_AK", codearts_emulator::fixture::DEMO_AK)
+        .env("HUAWEICLOUD_SDK_SK", codearts_emulator::fixture::DEMO_SK)
+        .args(["build", "show-project-job-permission", "--endpoint", &url])
+        .args([
+            "--project-id",
+            codearts_emulator::fixture::DEMO_PROJECT_ID,
+            "--job-id",
+            "nope",
+        ])
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Signed and authenticated: the emulator looked the job up and did not find it.
+    assert!(stderr.contains("HTTP 404"), "{stderr}");
     assert!(
-        out.stderr.contains("codearts demo --endpoint URL"),
-        "{}",
-        out.stderr
+        !stderr.contains("APIGW.03"),
+        "refused as unauthenticated: {stderr}"
     );
+}
+
+/// The README's main-job command, exactly as written there, run with no account and no
+/// network: the embedded emulator serves every step.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_readme_main_job_runs_end_to_end_against_the_embedded_emulator() {
+    let readme = include_str!("../../../../README.md");
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("cargo run -p codearts-cli -- demo"))
+        .expect("the README names the main-job command");
+    let args: Vec<&str> = line
+        .split('#')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .skip(5) // `cargo run -p codearts-cli --`: the built binary stands for them.
+        .collect();
+    assert_eq!(args.first(), Some(&"demo"));
+    let mut cmd = bare();
+    cmd.args(&args);
+    let out = run(cmd).await;
+    assert_eq!(out.code, 0, "{}", out.all());
+    let expected = [
+        "1. IAM token for user `demo`",
+        "2. created pipeline",
+        "with one manual review step",
+        "3. started run",
+        "is RUNNING at the manual review",
+        "5. rejected the review: success = true",
+        "ended: FAILED (refused at the manual review)",
+        "7. created build job",
+        "8. your permissions on job",
+        "execute  yes",
+        "done.",
+    ];
+    let mut rest = out.stdout.as_str();
+    for piece in expected {
+        let at = rest
+            .find(piece)
+            .unwrap_or_else(|| panic!("`{piece}` missing or out of order in:\n{}", out.stdout));
+        rest = &rest[at + piece.len()..];
+    }
+    assert!(!out
+        .all()
+        .contains(codearts_emulator::fixture::DEMO_PASSWORD));
 }

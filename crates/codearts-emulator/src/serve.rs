@@ -1,0 +1,63 @@
+//! The emulator as a command: its options and its serve loop, shared by the
+//! `codearts-emulator` binary and `codearts emulator`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::{Emulator, EmulatorHandle, Faults, Fixture};
+
+/// The options of the emulator command.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub listen: SocketAddr,
+    /// JSON fixture with accounts and seed data (default: the built-in demo account).
+    #[arg(long, value_name = "FILE")]
+    pub fixture: Option<PathBuf>,
+    /// A fault rule ROUTE=KIND[:PROBABILITY], e.g. `run_pipeline=503:0.5`; repeatable.
+    #[arg(long = "fault", value_name = "RULE")]
+    pub faults: Vec<String>,
+    /// Seed of the fault draws.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Lifetime of issued IAM tokens, in seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub token_lifetime: Option<u64>,
+}
+
+impl ServeArgs {
+    /// Starts an emulator with these options.
+    pub async fn start(&self) -> Result<EmulatorHandle, String> {
+        let fixture = match &self.fixture {
+            Some(path) => Fixture::from_file(path)?,
+            None => Fixture::demo(),
+        };
+        let mut faults = Faults::none().seed(self.seed);
+        for rule in &self.faults {
+            faults = faults.parse_rule(rule)?;
+        }
+        let mut builder = Emulator::builder()
+            .fixture(fixture)
+            .faults(faults)
+            .listen(self.listen);
+        if let Some(secs) = self.token_lifetime {
+            builder = builder.token_lifetime(Duration::from_secs(secs));
+        }
+        builder
+            .start()
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", self.listen))
+    }
+
+    /// Serves until Ctrl-C. The first line on stdout is the URL, for scripts that start it.
+    pub async fn serve(&self) -> Result<(), String> {
+        let handle = self.start().await?;
+        println!("{}", handle.url());
+        tracing::info!(url = %handle.url(), "serving CodeArts Pipeline, CodeArts Build and IAM");
+        let _ = tokio::signal::ctrl_c().await;
+        handle.shutdown().await;
+        Ok(())
+    }
+}
