@@ -3,7 +3,7 @@
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -12,9 +12,17 @@ use axum::serve::IncomingStream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
+/// Counts of the connections the emulator accepted.
+#[derive(Debug, Default)]
+pub(crate) struct ConnCounters {
+    pub(crate) accepted: AtomicU64,
+    pub(crate) open: AtomicU64,
+    pub(crate) peak_open: AtomicU64,
+}
+
 /// Accepts TCP connections wrapped in [`Resettable`].
 #[derive(Debug)]
-pub(crate) struct ResettableListener(pub(crate) TcpListener);
+pub(crate) struct ResettableListener(pub(crate) TcpListener, pub(crate) Arc<ConnCounters>);
 
 impl axum::serve::Listener for ResettableListener {
     type Io = Resettable;
@@ -25,10 +33,15 @@ impl axum::serve::Listener for ResettableListener {
             match self.0.accept().await {
                 Ok((stream, addr)) => {
                     let _ = stream.set_nodelay(true);
+                    let counters = Arc::clone(&self.1);
+                    counters.accepted.fetch_add(1, Ordering::SeqCst);
+                    let open = counters.open.fetch_add(1, Ordering::SeqCst) + 1;
+                    counters.peak_open.fetch_max(open, Ordering::SeqCst);
                     return (
                         Resettable {
                             stream,
                             kill: Arc::new(AtomicBool::new(false)),
+                            counters,
                         },
                         addr,
                     );
@@ -52,6 +65,13 @@ impl axum::serve::Listener for ResettableListener {
 pub(crate) struct Resettable {
     stream: TcpStream,
     kill: Arc<AtomicBool>,
+    counters: Arc<ConnCounters>,
+}
+
+impl Drop for Resettable {
+    fn drop(&mut self) {
+        self.counters.open.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Resettable {

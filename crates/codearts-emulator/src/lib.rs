@@ -137,14 +137,19 @@ impl EmulatorBuilder {
         let app = axum::Router::new()
             .fallback(server::axum_handler)
             .with_state(Arc::clone(&shared));
+        let counters = Arc::new(conn::ConnCounters::default());
+        let listener_counters = Arc::clone(&counters);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let service = app.into_make_service_with_connect_info::<conn::KillSwitch>();
-            let served = axum::serve(conn::ResettableListener(listener), service)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
+            let served = axum::serve(
+                conn::ResettableListener(listener, listener_counters),
+                service,
+            )
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
             if let Err(e) = served {
                 tracing::error!(error = %e, "the emulator stopped");
             }
@@ -152,10 +157,22 @@ impl EmulatorBuilder {
         Ok(EmulatorHandle {
             addr: local,
             shared,
+            counters,
             stop: Mutex::new(Some(stop)),
             task: Mutex::new(Some(task)),
         })
     }
+}
+
+/// What [`EmulatorHandle::connections`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionStats {
+    /// Connections accepted since the start.
+    pub accepted: u64,
+    /// Connections open now.
+    pub open: u64,
+    /// The most connections open at once.
+    pub peak_open: u64,
 }
 
 /// The emulator: [`Emulator::builder`] starts one.
@@ -173,6 +190,7 @@ impl Emulator {
 pub struct EmulatorHandle {
     addr: SocketAddr,
     shared: Arc<server::Shared>,
+    counters: Arc<conn::ConnCounters>,
     stop: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -194,6 +212,16 @@ impl EmulatorHandle {
     /// The address listened on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Connections accepted so far, open now, and the most open at once.
+    pub fn connections(&self) -> ConnectionStats {
+        use std::sync::atomic::Ordering::SeqCst;
+        ConnectionStats {
+            accepted: self.counters.accepted.load(SeqCst),
+            open: self.counters.open.load(SeqCst),
+            peak_open: self.counters.peak_open.load(SeqCst),
+        }
     }
 
     /// Every request so far, in the order they finished.

@@ -45,7 +45,9 @@ pub use operation::{
     StreamingResponse, DEFAULT_BODY_LIMIT,
 };
 #[cfg(feature = "reqwest")]
-pub use reqwest_client::{ReqwestClient, ReqwestClientBuilder, DEFAULT_USER_AGENT};
+pub use reqwest_client::{
+    ReqwestClient, ReqwestClientBuilder, DEFAULT_MAX_IN_FLIGHT, DEFAULT_USER_AGENT,
+};
 pub use retry::{Backoff, RetryBudget, RetryConfig, RetryLayer, RetryPolicy, StandardRetryPolicy};
 pub use service::{Region, ServiceHttp};
 

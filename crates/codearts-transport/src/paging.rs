@@ -8,6 +8,10 @@ use futures_util::stream::{self, Stream};
 
 use crate::Error;
 
+/// A stream of the items of a paged operation: boxed, so it is `Unpin` and `.next().await`
+/// works on it directly.
+pub type ItemStream<T> = std::pin::Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>;
+
 /// The most pages one stream fetches: a guard against a service that never says "last page".
 pub const MAX_PAGES: usize = 100_000;
 
@@ -26,16 +30,13 @@ struct State<Req, Item> {
 ///   decides the request for the next page (`None` at the end).
 ///
 /// An error ends the stream after it is yielded.
-pub fn paginate<Req, Resp, Item, F, Fut, S>(
-    first: Req,
-    fetch: F,
-    split: S,
-) -> impl Stream<Item = Result<Item, Error>> + Send
+pub fn paginate<Req, Resp, Item, F, Fut, S>(first: Req, fetch: F, split: S) -> ItemStream<Item>
 where
     Req: Clone + Send + 'static,
     Item: Send + 'static,
+    Resp: 'static,
     F: Fn(Req) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<Resp, Error>> + Send,
+    Fut: Future<Output = Result<Resp, Error>> + Send + 'static,
     S: Fn(&Req, Resp) -> (Vec<Item>, Option<Req>) + Send + Sync + 'static,
 {
     let state = State {
@@ -43,7 +44,7 @@ where
         buffer: VecDeque::new(),
         pages: 0,
     };
-    stream::unfold(
+    Box::pin(stream::unfold(
         (state, fetch, split),
         |(mut state, fetch, split)| async move {
             loop {
@@ -64,7 +65,7 @@ where
                 }
             }
         },
-    )
+    ))
 }
 
 async fn fetch_one<Req, Resp, Item, F, Fut, S>(

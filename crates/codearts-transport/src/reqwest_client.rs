@@ -1,10 +1,12 @@
 //! The default [`HttpClient`]: reqwest with rustls, no OpenSSL.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use futures_util::StreamExt;
+use tokio::sync::Semaphore;
 
 use crate::{Body, Error, ErrorKind, HttpClient, Request, Response};
 
@@ -26,6 +28,9 @@ pub const DEFAULT_USER_AGENT: &str = concat!("codearts-rs/", env!("CARGO_PKG_VER
 #[derive(Clone)]
 pub struct ReqwestClient {
     client: reqwest::Client,
+    /// Bounds requests in flight, and so the connections they hold.
+    slots: Arc<Semaphore>,
+    max_in_flight: usize,
 }
 
 impl ReqwestClient {
@@ -39,11 +44,34 @@ impl ReqwestClient {
         ReqwestClientBuilder::default()
     }
 
-    /// Wraps a `reqwest::Client` the caller built: its settings are used as they are.
+    /// Wraps a `reqwest::Client` the caller built: its settings are used as they are, with
+    /// the default bound on requests in flight.
     pub fn from_client(client: reqwest::Client) -> Self {
-        ReqwestClient { client }
+        Self::with_slots(client, DEFAULT_MAX_IN_FLIGHT)
+    }
+
+    fn with_slots(client: reqwest::Client, max_in_flight: usize) -> Self {
+        let max_in_flight = max_in_flight.max(1);
+        ReqwestClient {
+            client,
+            slots: Arc::new(Semaphore::new(max_in_flight)),
+            max_in_flight,
+        }
+    }
+
+    /// Requests sent and not yet finished (their bodies not yet read or dropped).
+    pub fn in_flight(&self) -> usize {
+        self.max_in_flight - self.slots.available_permits()
+    }
+
+    /// The most requests in flight at once; more wait their turn.
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight
     }
 }
+
+/// The default bound on requests in flight per client.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
 
 impl fmt::Debug for ReqwestClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -59,6 +87,7 @@ pub struct ReqwestClientBuilder {
     proxy: Option<String>,
     user_agent: String,
     pool_max_idle_per_host: usize,
+    max_in_flight: usize,
 }
 
 impl Default for ReqwestClientBuilder {
@@ -69,6 +98,7 @@ impl Default for ReqwestClientBuilder {
             proxy: None,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             pool_max_idle_per_host: 32,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
         }
     }
 }
@@ -82,6 +112,7 @@ impl fmt::Debug for ReqwestClientBuilder {
             .field("proxy", &self.proxy.as_ref().map(|_| "** redacted **"))
             .field("user_agent", &self.user_agent)
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
+            .field("max_in_flight", &self.max_in_flight)
             .finish()
     }
 }
@@ -117,6 +148,13 @@ impl ReqwestClientBuilder {
         self
     }
 
+    /// How many requests may be in flight at once (default 64); more wait for a slot. Over
+    /// HTTP/1.1 each holds a connection, so this bounds the connections too.
+    pub fn max_in_flight(mut self, max: usize) -> Self {
+        self.max_in_flight = max;
+        self
+    }
+
     /// Builds the client; a malformed proxy URL is a [`ErrorKind::Config`] error.
     pub fn build(self) -> Result<ReqwestClient, Error> {
         let mut builder = reqwest::Client::builder()
@@ -132,7 +170,7 @@ impl ReqwestClientBuilder {
         let client = builder
             .build()
             .map_err(|e| Error::config("the HTTP client could not be built").with_source(e))?;
-        Ok(ReqwestClient { client })
+        Ok(ReqwestClient::with_slots(client, self.max_in_flight))
     }
 }
 
@@ -142,6 +180,11 @@ impl HttpClient for ReqwestClient {
         let request = reqwest::Request::try_from(request).map_err(|e| {
             Error::invalid_request("the request is not valid for HTTP").with_source(e)
         })?;
+        // Held until the body is read or dropped: the connection is busy until then.
+        let slot = Arc::clone(&self.slots)
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::new(ErrorKind::Io, "the HTTP client is shutting down"))?;
         let response = self.client.execute(request).await.map_err(map_error)?;
         let mut builder = http::Response::builder()
             .status(response.status())
@@ -149,9 +192,10 @@ impl HttpClient for ReqwestClient {
         if let Some(headers) = builder.headers_mut() {
             *headers = response.headers().clone();
         }
-        let stream = response
-            .bytes_stream()
-            .map(|chunk| chunk.map_err(map_error));
+        let stream = response.bytes_stream().map(move |chunk| {
+            let _slot = &slot;
+            chunk.map_err(map_error)
+        });
         builder
             .body(Body::from_stream(stream))
             .map_err(|e| Error::new(ErrorKind::Io, "malformed response").with_source(e))

@@ -221,7 +221,6 @@ pub fn render(spec: &Spec, f: &Facade) -> (String, usize) {
         "#![allow(clippy::identity_op, clippy::unnecessary_literal_unwrap)]\n"
     )
     .unwrap();
-    writeln!(out, "use futures_util::Stream;\n").unwrap();
     writeln!(out, "use {} as M;\n", f.model).unwrap();
     writeln!(out, "impl crate::{} {{", f.client).unwrap();
     let mut count = 0;
@@ -248,7 +247,7 @@ pub fn render(spec: &Spec, f: &Facade) -> (String, usize) {
         writeln!(out, "    /// until a short page{end}.").unwrap();
         writeln!(
             out,
-            "    pub fn {}_stream(&self, request: M::{}) -> impl Stream<Item = crate::Result<{}>> + Send + 'static {{",
+            "    pub fn {}_stream(&self, request: M::{}) -> codearts_transport::paging::ItemStream<{}> {{",
             op.name, op.request_type, plan.item_type
         )
         .unwrap();

@@ -3,8 +3,6 @@
 
 #![allow(clippy::identity_op, clippy::unnecessary_literal_unwrap)]
 
-use futures_util::Stream;
-
 use codearts_model::build as M;
 
 impl crate::BuildClient {
@@ -13,7 +11,7 @@ impl crate::BuildClient {
     pub fn list_build_info_record_stream(
         &self,
         request: M::ListBuildInfoRecordRequest,
-    ) -> impl Stream<Item = crate::Result<M::BuildInfoRecord>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::BuildInfoRecord> {
         let client = self.clone();
         let mut request = request;
         if request.page_index.is_none() {
@@ -51,7 +49,7 @@ impl crate::BuildClient {
     pub fn list_build_info_record_by_job_id_stream(
         &self,
         request: M::ListBuildInfoRecordByJobIdRequest,
-    ) -> impl Stream<Item = crate::Result<M::BuildInfoRecord>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::BuildInfoRecord> {
         let client = self.clone();
         let mut request = request;
         if request.page_index.is_none() {
@@ -90,7 +88,7 @@ impl crate::BuildClient {
     pub fn list_custom_template_stream(
         &self,
         request: M::ListCustomTemplateRequest,
-    ) -> impl Stream<Item = crate::Result<M::QueryTemplatesItems>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::QueryTemplatesItems> {
         let client = self.clone();
         let mut request = request;
         if request.page.is_none() {
@@ -126,7 +124,7 @@ impl crate::BuildClient {
     pub fn list_end_points_stream(
         &self,
         request: M::ListEndPointsRequest,
-    ) -> impl Stream<Item = crate::Result<M::EndPointResponse>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::EndPointResponse> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
@@ -160,7 +158,7 @@ impl crate::BuildClient {
     pub fn list_job_stream(
         &self,
         request: M::ListJobRequest,
-    ) -> impl Stream<Item = crate::Result<M::ListJobResultJobList>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::ListJobResultJobList> {
         let client = self.clone();
         let mut request = request;
         if request.page_index.is_none() {
@@ -197,9 +195,8 @@ impl crate::BuildClient {
     pub fn list_keystore_search_stream(
         &self,
         request: M::ListKeystoreSearchRequest,
-    ) -> impl Stream<Item = crate::Result<M::ListKeystoreSearchResponseBodyResultKeystoreList>>
-           + Send
-           + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::ListKeystoreSearchResponseBodyResultKeystoreList>
+    {
         let client = self.clone();
         let mut request = request;
         if request.page.is_none() {
@@ -237,7 +234,7 @@ impl crate::BuildClient {
     pub fn list_project_jobs_stream(
         &self,
         request: M::ListProjectJobsRequest,
-    ) -> impl Stream<Item = crate::Result<M::Job>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::Job> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
@@ -268,7 +265,7 @@ impl crate::BuildClient {
     pub fn list_records_stream(
         &self,
         request: M::ListRecordsRequest,
-    ) -> impl Stream<Item = crate::Result<M::BuildRecord>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::BuildRecord> {
         let client = self.clone();
         let mut request = request;
         if request.page.is_none() {
@@ -304,7 +301,7 @@ impl crate::BuildClient {
     pub fn list_recycling_job_stream(
         &self,
         request: M::ListRecyclingJobRequest,
-    ) -> impl Stream<Item = crate::Result<M::RecyclingJob>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::RecyclingJob> {
         let client = self.clone();
         let mut request = request;
         if request.page_no.is_none() {
@@ -341,7 +338,7 @@ impl crate::BuildClient {
     pub fn list_related_project_info_stream(
         &self,
         request: M::ListRelatedProjectInfoRequest,
-    ) -> impl Stream<Item = crate::Result<M::ListRelatedProjectInfoResultProjectInfoList>> + Send + 'static
+    ) -> codearts_transport::paging::ItemStream<M::ListRelatedProjectInfoResultProjectInfoList>
     {
         let client = self.clone();
         let mut request = request;
@@ -381,7 +378,7 @@ impl crate::BuildClient {
     pub fn list_update_job_history_stream(
         &self,
         request: M::ListUpdateJobHistoryRequest,
-    ) -> impl Stream<Item = crate::Result<M::JobUpdateRecordListVoResultJobUpdateRecords>> + Send + 'static
+    ) -> codearts_transport::paging::ItemStream<M::JobUpdateRecordListVoResultJobUpdateRecords>
     {
         let client = self.clone();
         let mut request = request;
@@ -422,7 +419,7 @@ impl crate::BuildClient {
     pub fn show_job_list_by_project_id_stream(
         &self,
         request: M::ShowJobListByProjectIdRequest,
-    ) -> impl Stream<Item = crate::Result<M::Job>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::Job> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
@@ -454,7 +451,7 @@ impl crate::BuildClient {
     pub fn show_list_history_stream(
         &self,
         request: M::ShowListHistoryRequest,
-    ) -> impl Stream<Item = crate::Result<M::HistoryRecord>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::HistoryRecord> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
@@ -485,7 +482,7 @@ impl crate::BuildClient {
     pub fn show_list_period_history_stream(
         &self,
         request: M::ShowListPeriodHistoryRequest,
-    ) -> impl Stream<Item = crate::Result<M::HistoryRecord1>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::HistoryRecord1> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,

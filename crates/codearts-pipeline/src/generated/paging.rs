@@ -3,8 +3,6 @@
 
 #![allow(clippy::identity_op, clippy::unnecessary_literal_unwrap)]
 
-use futures_util::Stream;
-
 use codearts_model::pipeline as M;
 
 impl crate::PipelineClient {
@@ -13,8 +11,7 @@ impl crate::PipelineClient {
     pub fn list_base_plugins_new_post_stream(
         &self,
         request: M::ListBasePluginsNewPostRequest,
-    ) -> impl Stream<Item = crate::Result<M::PageInfoBusinessTypeDefinitionVOData>> + Send + 'static
-    {
+    ) -> codearts_transport::paging::ItemStream<M::PageInfoBusinessTypeDefinitionVOData> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
@@ -47,7 +44,7 @@ impl crate::PipelineClient {
     pub fn list_endpoints_details_stream(
         &self,
         request: M::ListEndpointsDetailsRequest,
-    ) -> impl Stream<Item = crate::Result<M::Endpoint>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::Endpoint> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
@@ -82,8 +79,7 @@ impl crate::PipelineClient {
     pub fn list_pipeline_runs_stream(
         &self,
         request: M::ListPipelineRunsRequest,
-    ) -> impl Stream<Item = crate::Result<M::ListPipelineRunsPagePipelineRuns>> + Send + 'static
-    {
+    ) -> codearts_transport::paging::ItemStream<M::ListPipelineRunsPagePipelineRuns> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
@@ -117,7 +113,7 @@ impl crate::PipelineClient {
     pub fn list_pipeline_simple_info_stream(
         &self,
         request: M::ListPipelineSimpleInfoRequest,
-    ) -> impl Stream<Item = crate::Result<M::PipelineBasicInfo>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::PipelineBasicInfo> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
@@ -152,7 +148,7 @@ impl crate::PipelineClient {
     pub fn list_pipeline_templates_stream(
         &self,
         request: M::ListPipelineTemplatesRequest,
-    ) -> impl Stream<Item = crate::Result<M::PipelineTemplateSimpleVO>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::PipelineTemplateSimpleVO> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
@@ -188,7 +184,7 @@ impl crate::PipelineClient {
     pub fn list_pipelines_stream(
         &self,
         request: M::ListPipelinesRequest,
-    ) -> impl Stream<Item = crate::Result<M::ListPipelinesPagePipelines>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::ListPipelinesPagePipelines> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
@@ -222,7 +218,7 @@ impl crate::PipelineClient {
     pub fn list_pipleine_build_result_stream(
         &self,
         request: M::ListPipleineBuildResultRequest,
-    ) -> impl Stream<Item = crate::Result<M::PipelineBuildResult>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::PipelineBuildResult> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
@@ -254,7 +250,7 @@ impl crate::PipelineClient {
     pub fn list_project_strategy_stream(
         &self,
         request: M::ListProjectStrategyRequest,
-    ) -> impl Stream<Item = crate::Result<M::RuleSet>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::RuleSet> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
@@ -285,7 +281,7 @@ impl crate::PipelineClient {
     pub fn list_rule_stream(
         &self,
         request: M::ListRuleRequest,
-    ) -> impl Stream<Item = crate::Result<M::Rule>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::Rule> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
@@ -316,7 +312,7 @@ impl crate::PipelineClient {
     pub fn list_strategy_stream(
         &self,
         request: M::ListStrategyRequest,
-    ) -> impl Stream<Item = crate::Result<M::RuleSet>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::RuleSet> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
@@ -347,7 +343,7 @@ impl crate::PipelineClient {
     pub fn list_templates_stream(
         &self,
         request: M::ListTemplatesRequest,
-    ) -> impl Stream<Item = crate::Result<M::TemplateView>> + Send + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::TemplateView> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
@@ -378,9 +374,8 @@ impl crate::PipelineClient {
     pub fn list_variable_groups_stream(
         &self,
         request: M::ListVariableGroupsRequest,
-    ) -> impl Stream<Item = crate::Result<M::ListVariableGroupsRespPipelineVariableGroups>>
-           + Send
-           + 'static {
+    ) -> codearts_transport::paging::ItemStream<M::ListVariableGroupsRespPipelineVariableGroups>
+    {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
