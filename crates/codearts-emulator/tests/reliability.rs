@@ -134,7 +134,7 @@ async fn fault_soak_ten_thousand_calls() {
 
     // Requests the client gave up on may still be sleeping in the emulator: let them finish.
     tokio::time::sleep(Duration::from_millis(600)).await;
-    let tally = tally.lock().unwrap();
+    let tally = std::mem::take(&mut *tally.lock().unwrap());
     let gets = CALLS - creates;
     let get_errors: usize = tally.get_err.values().sum();
     let log = emu.log();
