@@ -52,24 +52,24 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let root = crate::workspace_root();
     let files = render_all(&root)?;
-    let mut stale = Vec::new();
-    for (path, content) in &files {
-        let formatted = rustfmt(content).map_err(|e| format!("{}: {e}", path.display()))?;
-        let current = std::fs::read_to_string(root.join(path)).unwrap_or_default();
-        if current == formatted {
-            continue;
-        }
-        if check {
-            stale.push(path.display().to_string());
-        } else {
+    let stale = stale_files(&files, &root)?;
+    if !check {
+        for path in &stale {
+            let content = &files.iter().find(|(p, _)| p == path).expect("rendered").1;
             let full = root.join(path);
             if let Some(dir) = full.parent() {
                 std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             }
+            let formatted = rustfmt(content).map_err(|e| format!("{}: {e}", path.display()))?;
             std::fs::write(&full, formatted).map_err(|e| format!("{}: {e}", full.display()))?;
             println!("wrote {}", path.display());
         }
     }
+    let stale: Vec<String> = if check {
+        stale.iter().map(|p| p.display().to_string()).collect()
+    } else {
+        Vec::new()
+    };
     if !stale.is_empty() {
         return Err(format!(
             "generated code is stale; run `cargo xtask codegen` and commit:\n  {}",
@@ -83,6 +83,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
         if check { "up to date" } else { "written" }
     );
     Ok(())
+}
+
+/// The rendered files whose formatted text differs from what is checked in under `root`.
+fn stale_files(files: &[(PathBuf, String)], root: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut stale = Vec::new();
+    for (path, content) in files {
+        let formatted = rustfmt(content).map_err(|e| format!("{}: {e}", path.display()))?;
+        let current = std::fs::read_to_string(root.join(path)).unwrap_or_default();
+        if current != formatted {
+            stale.push(path.clone());
+        }
+    }
+    Ok(stale)
 }
 
 fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
@@ -181,4 +194,56 @@ fn rustfmt(source: &str) -> Result<String, String> {
         ));
     }
     String::from_utf8(output.stdout).map_err(|e| format!("rustfmt output: {e}"))
+}
+
+#[cfg(test)]
+mod staleness {
+    use super::*;
+
+    /// A copy of `spec/` in a fresh directory, with `edit` applied to the pipeline spec.
+    fn spec_copy(mut edit: impl FnMut(&mut serde_json::Value)) -> PathBuf {
+        let root = crate::workspace_root();
+        let dir = std::env::temp_dir().join(format!("codearts-codegen-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("spec")).unwrap();
+        for name in ["codeartspipeline.json", "codeartsbuild.json", "iam.json"] {
+            let text = std::fs::read_to_string(root.join("spec").join(name)).unwrap();
+            let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            if name == "codeartspipeline.json" {
+                edit(&mut value);
+            }
+            std::fs::write(dir.join("spec").join(name), value.to_string()).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn a_spec_change_not_regenerated_is_caught() {
+        let root = crate::workspace_root();
+        let changed = spec_copy(|spec| {
+            let op = &mut spec["paths"]["/v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/{pipeline_run_id}/jobs/{job_run_id}/steps/{step_run_id}/refuse"]["post"];
+            op["parameters"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({
+                    "name": "reason_code", "in": "query", "required": false,
+                    "schema": {"type": "string"}, "x-codearts-attr": "reason_code"
+                }));
+        });
+        let files = render_all(&changed).unwrap();
+        let stale = stale_files(&files, &root).unwrap();
+        let names: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();
+        assert!(
+            names.contains(&"crates/codearts-model/src/generated/pipeline.rs".to_owned()),
+            "{names:?}"
+        );
+        assert!(
+            names.contains(&"crates/codearts-pipeline/src/generated/transport.rs".to_owned()),
+            "{names:?}"
+        );
+        assert!(
+            !names.iter().any(|n| n.contains("codearts-build/")),
+            "only pipeline output changes: {names:?}"
+        );
+        let _ = std::fs::remove_dir_all(changed);
+    }
 }
