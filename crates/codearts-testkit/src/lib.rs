@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+pub mod coverage;
 mod recorded;
 
 pub use recorded::{Part, Recorded};

@@ -10,7 +10,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use super::facade::Facade;
-use super::rust::{bare, field_name, literal, rust_type, sentence, snake};
+use super::rust::{bare, construct, field_name, literal, rust_type, sentence, snake};
 use super::spec::{Location, Operation, Param, RequestBody, ResponseBody, Spec};
 use super::HEADER;
 
@@ -217,7 +217,7 @@ fn render_arm(out: &mut String, op: &Operation) {
         }
         Some(RequestBody::Multipart { properties }) => {
             let mut new_args = Vec::new();
-            let mut sets = Vec::new();
+            let mut optional = Vec::new();
             for p in properties {
                 let value = if is_file(&p.schema) {
                     if p.required {
@@ -231,22 +231,12 @@ fn render_arm(out: &mut String, op: &Operation) {
                 if p.required {
                     new_args.push(value);
                 } else {
-                    sets.push(format!(
-                        "if let Some(v) = {value} {{ form = form.{}(v); }}",
-                        setter(&field_name(&p.attr))
-                    ));
+                    optional.push((field_name(&p.attr), value));
                 }
             }
-            writeln!(
-                out,
-                "            let {}form = m::{}Body::new({});",
-                if sets.is_empty() { "" } else { "mut " },
-                op.request_type,
-                new_args.join(", ")
-            )
-            .unwrap();
-            for s in sets {
-                writeln!(out, "            {s}").unwrap();
+            let ty = format!("m::{}Body", op.request_type);
+            for line in construct("form", &ty, &new_args, &optional) {
+                writeln!(out, "            {line}").unwrap();
             }
             writeln!(out, "            request = request.set_body(form);").unwrap();
         }

@@ -9,7 +9,7 @@
 use std::fmt::Write;
 
 use super::facade::Facade;
-use super::rust::{bare, field_name, literal, rust_type};
+use super::rust::{bare, construct, field_name, literal, rust_type};
 use super::spec::{Location, Operation, RequestBody, ResponseBody, Spec};
 use super::HEADER;
 
@@ -162,7 +162,7 @@ fn render_op(out: &mut String, op: &Operation, f: &Facade) {
         Some(RequestBody::Multipart { properties }) => {
             writeln!(out, "    if let Some(form) = input.multipart()? {{").unwrap();
             let mut args = Vec::new();
-            let mut setters = Vec::new();
+            let mut optional = Vec::new();
             for p in properties {
                 let is_file = p.schema["format"].as_str() == Some("binary");
                 let (req, opt) = if is_file {
@@ -180,22 +180,12 @@ fn render_op(out: &mut String, op: &Operation, f: &Facade) {
                 if p.required {
                     args.push(req);
                 } else {
-                    setters.push(format!(
-                        "        if let Some(v) = {opt} {{ body = body.set_{}(v); }}",
-                        bare(&field_name(&p.attr))
-                    ));
+                    optional.push((field_name(&p.attr), opt));
                 }
             }
-            writeln!(
-                out,
-                "        let {}body = m::{}Body::new({});",
-                if setters.is_empty() { "" } else { "mut " },
-                op.request_type,
-                args.join(", ")
-            )
-            .unwrap();
-            for s in setters {
-                writeln!(out, "{s}").unwrap();
+            let ty = format!("m::{}Body", op.request_type);
+            for line in construct("body", &ty, &args, &optional) {
+                writeln!(out, "        {line}").unwrap();
             }
             writeln!(out, "        request = request.set_body(body);").unwrap();
             writeln!(out, "    }}").unwrap();

@@ -156,6 +156,28 @@ pub fn sample(
     })
 }
 
+/// Statements that build `var` of model type `ty`: `let [mut] var = ty::new(required…);`,
+/// then `if let Some(v) = value { var = var.set_field(v); }` per optional `(field, value)`.
+pub fn construct(
+    var: &str,
+    ty: &str,
+    required: &[String],
+    optional: &[(String, String)],
+) -> Vec<String> {
+    let mutable = if optional.is_empty() { "" } else { "mut " };
+    let mut lines = vec![format!(
+        "let {mutable}{var} = {ty}::new({});",
+        required.join(", ")
+    )];
+    for (field, value) in optional {
+        lines.push(format!(
+            "if let Some(v) = {value} {{ {var} = {var}.set_{}(v); }}",
+            bare(field)
+        ));
+    }
+    lines
+}
+
 /// A Rust string literal for `text`.
 pub fn literal(text: &str) -> String {
     format!("{text:?}")
