@@ -16,7 +16,7 @@ pub struct ServeArgs {
     /// JSON fixture with accounts and seed data (default: the built-in demo account).
     #[arg(long, value_name = "FILE")]
     pub fixture: Option<PathBuf>,
-    /// A fault rule ROUTE=KIND[:PROBABILITY], e.g. `run_pipeline=503:0.5`; repeatable.
+    /// A fault rule `ROUTE=KIND[:PROBABILITY]`, e.g. `run_pipeline=503:0.5`; repeatable.
     #[arg(long = "fault", value_name = "RULE")]
     pub faults: Vec<String>,
     /// Seed of the fault draws.
