@@ -246,14 +246,16 @@ impl HttpClient for AuthLayer {
     /// expired (token mode) or the signing time is off (AK/SK mode), the layer refreshes the
     /// token or adopts the service's clock and sends the request once more; never twice.
     async fn send(&self, request: Request) -> Result<Response, Error> {
-        let mut again = clone_request(&request);
+        // Only refreshable modes may need the request again.
+        let again = (!matches!(self.mode, Mode::Static(_))).then(|| clone_request(&request));
         let mut first = request;
         self.authorize(&mut first).await?;
         let token_sent = Self::token_of(&first);
         let response = self.inner.send(first).await?;
-        if response.status() != StatusCode::UNAUTHORIZED || matches!(self.mode, Mode::Static(_)) {
+        let Some(mut again) = again.filter(|_| response.status() == StatusCode::UNAUTHORIZED)
+        else {
             return Ok(response);
-        }
+        };
         let (parts, body) = response.into_parts();
         let body = body.collect(REFUSAL_BODY_LIMIT).await?;
         let refusal = ServiceErrorBody::parse(&body).unwrap_or_default();
