@@ -4,8 +4,11 @@
 //! [`SecretString`] and print as `** redacted **` in `Debug`.
 
 use std::fmt;
+use std::sync::Arc;
 
 use codearts_transport::Error;
+use http::HeaderValue;
+use ring::hmac;
 use secrecy::SecretString;
 
 /// What `Debug` prints instead of a secret.
@@ -36,9 +39,26 @@ fn required(what: &str, value: String) -> Result<String, Error> {
 pub struct AkSkCredentials {
     ak: String,
     sk: SecretString,
+    /// The HMAC key schedule of `sk`, computed once rather than on every signature.
+    signing_key: Arc<hmac::Key>,
     security_token: Option<SecretString>,
     project_id: Option<String>,
     domain_id: Option<String>,
+    /// The extra signed headers, ready to send (shared, so adding one does not copy it). The
+    /// security token is not kept here: secrets stay in `SecretString`.
+    headers: ExtraHeaders,
+}
+
+#[derive(Clone, Default)]
+struct ExtraHeaders {
+    project_id: Option<HeaderValue>,
+    domain_id: Option<HeaderValue>,
+}
+
+/// A header value that is shared on clone; a value a header cannot carry is kept as `None`
+/// and refused when signing.
+fn shared_value(value: &str) -> Option<HeaderValue> {
+    HeaderValue::from_maybe_shared(bytes::Bytes::copy_from_slice(value.as_bytes())).ok()
 }
 
 impl AkSkCredentials {
@@ -48,12 +68,15 @@ impl AkSkCredentials {
     pub fn new(ak: impl Into<String>, sk: impl Into<String>) -> Result<Self, Error> {
         let ak = required("the access key (AK)", ak.into())?;
         let sk = required("the secret key (SK)", sk.into())?;
+        let signing_key = Arc::new(hmac::Key::new(hmac::HMAC_SHA256, sk.as_bytes()));
         Ok(AkSkCredentials {
             ak,
             sk: SecretString::from(sk),
+            signing_key,
             security_token: None,
             project_id: None,
             domain_id: None,
+            headers: ExtraHeaders::default(),
         })
     }
 
@@ -68,6 +91,7 @@ impl AkSkCredentials {
     /// Adds the project id, sent as a signed `X-Project-Id` header. An empty id is ignored.
     pub fn with_project_id(mut self, project_id: impl Into<String>) -> Self {
         let id = project_id.into();
+        self.headers.project_id = shared_value(&id);
         self.project_id = (!id.is_empty()).then_some(id);
         self
     }
@@ -76,6 +100,7 @@ impl AkSkCredentials {
     /// ignored.
     pub fn with_domain_id(mut self, domain_id: impl Into<String>) -> Self {
         let id = domain_id.into();
+        self.headers.domain_id = shared_value(&id);
         self.domain_id = (!id.is_empty()).then_some(id);
         self
     }
@@ -103,6 +128,40 @@ impl AkSkCredentials {
     /// The domain id sent as `X-Domain-Id`.
     pub fn domain_id(&self) -> Option<&str> {
         self.domain_id.as_deref()
+    }
+
+    pub(crate) fn signing_key(&self) -> &hmac::Key {
+        &self.signing_key
+    }
+
+    pub(crate) fn project_id_header(&self) -> Result<Option<&HeaderValue>, Error> {
+        extra(
+            self.project_id.is_some(),
+            self.headers.project_id.as_ref(),
+            "X-Project-Id",
+        )
+    }
+
+    pub(crate) fn domain_id_header(&self) -> Result<Option<&HeaderValue>, Error> {
+        extra(
+            self.domain_id.is_some(),
+            self.headers.domain_id.as_ref(),
+            "X-Domain-Id",
+        )
+    }
+}
+
+fn extra<'a>(
+    set: bool,
+    value: Option<&'a HeaderValue>,
+    name: &str,
+) -> Result<Option<&'a HeaderValue>, Error> {
+    match (set, value) {
+        (false, _) => Ok(None),
+        (true, Some(value)) => Ok(Some(value)),
+        (true, None) => Err(Error::invalid_request(format!(
+            "the value of the {name} header contains characters a header cannot carry"
+        ))),
     }
 }
 

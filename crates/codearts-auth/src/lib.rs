@@ -29,7 +29,7 @@
 //! let time = UNIX_EPOCH + Duration::from_secs(1_732_341_981);
 //! let signature = sign(&SigningRequest::from_request(&request), &credentials, time)?;
 //! assert!(signature.string_to_sign.starts_with("SDK-HMAC-SHA256\n20241123T060621Z\n"));
-//! assert_eq!(signature.signed_headers, ["host", "x-sdk-date"]);
+//! assert_eq!(signature.signed_headers, "host;x-sdk-date");
 //!
 //! // In a client, the layer signs every request on its way out.
 //! fn authenticated(inner: SharedHttpClient, credentials: AkSkCredentials) -> SharedHttpClient {

@@ -180,7 +180,7 @@ pub fn verify(
         request.method,
         &uri,
         &signed_map,
-        &auth.signed_headers,
+        &auth.signed_headers.join(";"),
         &hash,
     );
     let to_sign = string_to_sign(date_text, &canonical);

@@ -157,7 +157,11 @@ fn every_stage_matches_the_official_signer() {
             &e.canonical_request,
         );
         check("string to sign", &sig.string_to_sign, &e.string_to_sign);
-        check("signed headers", &sig.signed_headers, &e.signed_headers);
+        check(
+            "signed headers",
+            &sig.signed_headers,
+            &e.signed_headers.join(";"),
+        );
         check("signature", &sig.signature, &e.signature);
         let authorization = sig.authorization().map(|v| v.to_str().unwrap().to_owned());
         check(
