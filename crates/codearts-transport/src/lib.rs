@@ -28,6 +28,7 @@ mod error;
 pub mod error_body;
 pub mod multipart;
 mod operation;
+pub mod options;
 pub mod paging;
 #[cfg(feature = "reqwest")]
 mod reqwest_client;
@@ -44,6 +45,7 @@ pub use operation::{
     decode_json, execute, execute_streaming, Endpoint, OperationRequest, RawResponse,
     StreamingResponse, DEFAULT_BODY_LIMIT,
 };
+pub use options::RequestOptions;
 #[cfg(feature = "reqwest")]
 pub use reqwest_client::{
     ReqwestClient, ReqwestClientBuilder, DEFAULT_MAX_IN_FLIGHT, DEFAULT_USER_AGENT,

@@ -7,7 +7,6 @@
 //! OPTIONS), and any method when the connection was never made.
 
 use std::fmt;
-use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,7 +17,7 @@ use async_trait::async_trait;
 use http::{HeaderMap, Method, StatusCode};
 
 use crate::client::clone_request;
-use crate::{Error, ErrorKind, HttpClient, Request, Response, SharedHttpClient};
+use crate::{Error, ErrorKind, HttpClient, Request, RequestOptions, Response, SharedHttpClient};
 
 /// What an attempt ended with.
 #[derive(Debug, Clone, Copy)]
@@ -295,24 +294,21 @@ impl RetryConfig {
         self.budget = budget;
         self
     }
-
-    /// Runs `call` with this configuration instead of the client's, for every request the
-    /// call makes (per-request override).
-    ///
-    /// ```
-    /// # async fn demo() {
-    /// use codearts_transport::retry::RetryConfig;
-    /// let answer = RetryConfig::disabled().scope(async { 42 }).await;
-    /// assert_eq!(answer, 42);
-    /// # }
-    /// ```
-    pub async fn scope<F: Future>(self, call: F) -> F::Output {
-        OVERRIDE.scope(self, call).await
-    }
 }
 
-tokio::task_local! {
-    static OVERRIDE: RetryConfig;
+impl PartialEq for RetryConfig {
+    /// Policies and budgets are shared objects: equal when they are the same object.
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.policy, &other.policy)
+            && self.backoff == other.backoff
+            && self.max_attempts == other.max_attempts
+            && self.attempt_timeout == other.attempt_timeout
+            && self.operation_timeout == other.operation_timeout
+            && match (&self.budget, &other.budget) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (a, b) => a.is_none() && b.is_none(),
+            }
+    }
 }
 
 /// A layer that repeats failed attempts as its [`RetryConfig`] allows.
@@ -363,11 +359,22 @@ fn timed_out(what: &str, limit: Duration) -> Error {
 #[async_trait]
 impl HttpClient for RetryLayer {
     async fn send(&self, request: Request) -> Result<Response, Error> {
-        let config = OVERRIDE
-            .try_with(RetryConfig::clone)
-            .unwrap_or_else(|_| self.config.clone());
+        // Per-call options ride in the request; everything unset falls back to the client's
+        // configuration, borrowed rather than copied.
+        let options = RequestOptions::of(&request);
+        let config = options
+            .and_then(RequestOptions::retry)
+            .unwrap_or(&self.config);
+        let attempt_timeout = options
+            .and_then(RequestOptions::attempt_timeout)
+            .or(config.attempt_timeout)
+            .or(self.config.attempt_timeout);
+        let operation_timeout = options
+            .and_then(RequestOptions::operation_timeout)
+            .or(config.operation_timeout)
+            .or(self.config.operation_timeout);
         let started = Instant::now();
-        let deadline = config.operation_timeout.map(|t| started + t);
+        let deadline = operation_timeout.map(|t| started + t);
         let method = request.method().clone();
         let mut attempt = 0u32;
         loop {
@@ -376,10 +383,10 @@ impl HttpClient for RetryLayer {
             if remaining == Some(Duration::ZERO) {
                 return Err(timed_out(
                     "operation",
-                    config.operation_timeout.unwrap_or_default(),
+                    operation_timeout.unwrap_or_default(),
                 ));
             }
-            let limit = match (config.attempt_timeout, remaining) {
+            let limit = match (attempt_timeout, remaining) {
                 (Some(a), Some(r)) => Some(a.min(r)),
                 (a, r) => a.or(r),
             };
@@ -388,7 +395,7 @@ impl HttpClient for RetryLayer {
                 Some(limit) => match tokio::time::timeout(limit, send).await {
                     Ok(result) => result,
                     Err(_) => {
-                        let what = if Some(limit) == config.attempt_timeout {
+                        let what = if Some(limit) == attempt_timeout {
                             "attempt"
                         } else {
                             "operation"
