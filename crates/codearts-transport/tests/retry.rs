@@ -364,3 +364,103 @@ fn backoff_grows_and_is_capped_and_validated() {
     assert!(Backoff::builder().multiplier(0.5).build().is_err());
     assert!(Backoff::builder().multiplier(f64::NAN).build().is_err());
 }
+
+fn marked(method: Method, idempotent: bool) -> Request {
+    let mut request = request(method);
+    request
+        .extensions_mut()
+        .insert(codearts_transport::options::Idempotency(idempotent));
+    request
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_post_marked_idempotent_is_retried_on_503_and_429() {
+    let script = Script::new(&[
+        Step::Status(503, None),
+        Step::Status(429, None),
+        Step::Status(200, None),
+    ]);
+    let response = layer(&script, RetryConfig::default())
+        .send(marked(Method::POST, true))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(script.attempts(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn operations_marked_unsafe_are_not_repeated_once_sent_whatever_the_method() {
+    for method in [Method::POST, Method::PUT, Method::DELETE] {
+        let script = Script::new(&[Step::Status(503, None), Step::Status(200, None)]);
+        let response = layer(&script, RetryConfig::default())
+            .send(marked(method.clone(), false))
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{method}"
+        );
+        assert_eq!(script.attempts(), 1, "{method}");
+        let script = Script::new(&[Step::Fail(ErrorKind::Io), Step::Status(200, None)]);
+        let err = layer(&script, RetryConfig::default())
+            .send(marked(method.clone(), false))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Io);
+        assert_eq!(script.attempts(), 1, "{method}");
+    }
+    // Never sent, so never applied: a connection failure is retried even for unsafe calls.
+    let script = Script::new(&[Step::Fail(ErrorKind::Connect), Step::Status(200, None)]);
+    let response = layer(&script, RetryConfig::default())
+        .send(marked(Method::POST, false))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(script.attempts(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_per_call_override_beats_the_marking() {
+    // idempotent(true) lets an unsafe-marked POST be retried ...
+    let script = Script::new(&[Step::Status(503, None), Step::Status(200, None)]);
+    let response = layer(&script, RetryConfig::default())
+        .send(with_options(
+            marked(Method::POST, false),
+            RequestOptions::default().with_idempotent(true),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(script.attempts(), 2);
+    // ... and an unmarked one too.
+    let script = Script::new(&[Step::Status(502, None), Step::Status(200, None)]);
+    let response = layer(&script, RetryConfig::default())
+        .send(with_options(
+            request(Method::POST),
+            RequestOptions::default().with_idempotent(true),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    // idempotent(false) stops retries of a GET.
+    let script = Script::new(&[Step::Status(503, None), Step::Status(200, None)]);
+    let response = layer(&script, RetryConfig::default())
+        .send(with_options(
+            request(Method::GET),
+            RequestOptions::default().with_idempotent(false),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(script.attempts(), 1);
+}
+
+#[test]
+fn the_context_falls_back_to_the_method_when_unmarked() {
+    use codearts_transport::retry::RetryContext;
+    assert!(RetryContext::new(&Method::GET, None, 1).is_idempotent());
+    assert!(!RetryContext::new(&Method::POST, None, 1).is_idempotent());
+    assert!(RetryContext::new(&Method::POST, Some(true), 1).is_idempotent());
+    assert!(!RetryContext::new(&Method::GET, Some(false), 1).is_idempotent());
+}
