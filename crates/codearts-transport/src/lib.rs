@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 mod body;
+pub mod call;
 mod client;
 pub mod encoding;
 mod error;
@@ -37,6 +38,7 @@ pub mod retry_after;
 mod service;
 
 pub use body::{Body, ByteStream};
+pub use call::Call;
 #[cfg(any(test, feature = "mock"))]
 pub use client::MockHttpClient;
 pub use client::{clone_request, HttpClient, Request, Response, SharedHttpClient};

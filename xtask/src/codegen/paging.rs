@@ -274,6 +274,25 @@ pub fn render(spec: &Spec, f: &Facade) -> Result<(String, usize), String> {
             op.name, op.request_type, plan.item_type
         )
         .unwrap();
+        writeln!(
+            out,
+            "        self.{}_stream_with_options(request, codearts_transport::RequestOptions::default())",
+            op.name
+        )
+        .unwrap();
+        writeln!(out, "    }}\n").unwrap();
+        writeln!(
+            out,
+            "    /// [`Self::{}_stream`], with `options` for every page's call.",
+            op.name
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "    pub fn {}_stream_with_options(&self, request: M::{}, options: codearts_transport::RequestOptions) -> codearts_transport::paging::ItemStream<{}> {{",
+            op.name, op.request_type, plan.item_type
+        )
+        .unwrap();
         writeln!(out, "        let client = self.clone();").unwrap();
         if let (Style::Page { start }, false) = (&plan.style, plan.cursor.required) {
             writeln!(out, "        let mut request = request;").unwrap();
@@ -293,7 +312,7 @@ pub fn render(spec: &Spec, f: &Facade) -> Result<(String, usize), String> {
         }
         writeln!(out, "        codearts_transport::paging::paginate(").unwrap();
         writeln!(out, "            request,").unwrap();
-        writeln!(out, "            move |request| {{ let client = client.clone(); async move {{ client.{}(request).await }} }},", op.name).unwrap();
+        writeln!(out, "            move |request| {{ let client = client.clone(); let options = options.clone(); async move {{ client.{}(request).with_options(options).await }} }},", op.name).unwrap();
         writeln!(
             out,
             "            |request: &M::{}, response: M::{}| {{",
