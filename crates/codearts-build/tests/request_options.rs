@@ -78,7 +78,8 @@ async fn shorthands_and_whole_options_reach_the_stub() {
 async fn every_page_of_a_stream_gets_the_options() {
     use futures_util::StreamExt;
 
-    let seen: Arc<Mutex<Vec<(Option<i64>, RequestOptions)>>> = Arc::default();
+    type Seen = Vec<(Option<i64>, RequestOptions)>;
+    let seen: Arc<Mutex<Seen>> = Arc::default();
     let record = Arc::clone(&seen);
     let mut mock = MockBuild::new();
     mock.expect_list_job()
