@@ -6,7 +6,8 @@
 //! 2. downloads their wheels to `target/spec-wheels/<version>` and hashes them; when
 //!    `spec/spec.lock.json` already records the same version, every hash must match it;
 //! 3. runs `xtask/import_spec.py`, which writes `spec/*.json` and `spec/spec.lock.json`;
-//! 4. re-hashes the written spec files and checks them against the new lock file.
+//! 4. merges the hand-reviewed overlays of `spec/overlay/` (see [`crate::overlay`]);
+//! 5. re-hashes the written spec files and checks them against the new lock file.
 //!
 //! `--offline` skips the venv and the downloads: it uses the system `python3` (which must
 //! already have the pinned packages) and carries the wheel hashes over from the existing
@@ -125,6 +126,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     cmd_args.extend(script_args.iter().map(String::as_str));
     run_cmd(&python, &cmd_args)?;
 
+    // The packages know nothing of retry safety or paging: put the hand review back.
+    crate::overlay::apply(&root, true)?;
     check_written_files(&root, &lock_path)
 }
 
@@ -251,7 +254,7 @@ fn sha256_file(path: &Path) -> Result<String, String> {
 }
 
 /// SHA-256 (FIPS 180-4), hex-encoded. Small inputs only (whole file in memory).
-fn sha256_hex(data: &[u8]) -> String {
+pub fn sha256_hex(data: &[u8]) -> String {
     const K: [u32; 64] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
         0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,

@@ -1,11 +1,13 @@
 //! Project automation for codearts-rs, run as `cargo xtask <command>`.
 //!
 //! - `import-spec`: reads the official SDK packages (pinned) and writes `spec/*.json`.
+//! - `apply-overlay [--check]`: merges `spec/overlay/*.json` (retry safety, paging) into `spec/`.
 //! - `codegen [--check]`: renders models, facades and tests from `spec/`.
 //! - `release [--dry-run]`: bumps versions, writes the changelog, dry-runs `cargo publish`.
 
 mod codegen;
 mod import_spec;
+mod overlay;
 mod release;
 
 use std::path::PathBuf;
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     };
     let result = match command {
         "import-spec" => import_spec::run(rest),
+        "apply-overlay" => overlay::run(rest),
         "codegen" => codegen::run(rest),
         "release" => release::run(rest),
         "help" | "--help" | "-h" => {
@@ -51,6 +54,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   import-spec [--offline]   read the pinned official SDK packages and rewrite spec/
+  apply-overlay [--check]   merge spec/overlay/ (retry safety, paging) into spec/
   codegen [--check]         render generated code from spec/ (--check: fail if stale)
   release [--bump patch|minor|major] [--dry-run]
                             bump versions, write CHANGELOG.md, dry-run cargo publish";

@@ -26,6 +26,7 @@ mod generated;
 
 pub use codearts_auth::{AkSkCredentials, ClientBuilder, Credentials};
 pub use codearts_model::build as model;
+pub use codearts_transport::{call::Call, RequestOptions};
 pub use codearts_transport::{Error, ErrorKind};
 pub use generated::client::BuildClient;
 pub use generated::regions::REGIONS;

@@ -451,6 +451,7 @@ impl codearts_pipeline::stub::Pipeline for Session {
     async fn create_pipeline_new(
         &self,
         request: p::CreatePipelineNewRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_pipeline::Result<p::CreatePipelineNewResponse> {
         let body = request
             .body
@@ -481,6 +482,7 @@ impl codearts_pipeline::stub::Pipeline for Session {
     async fn list_pipelines(
         &self,
         request: p::ListPipelinesRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_pipeline::Result<p::ListPipelinesResponse> {
         let query = request.body.unwrap_or_default();
         let offset = query.offset.unwrap_or(0).max(0);
@@ -529,6 +531,7 @@ impl codearts_pipeline::stub::Pipeline for Session {
     async fn show_pipeline_detail(
         &self,
         request: p::ShowPipelineDetailRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_pipeline::Result<p::ShowPipelineDetailResponse> {
         let mut inner = self.state.lock();
         let pl = pipeline_of(&mut inner, &request.project_id, &request.pipeline_id)?;
@@ -553,6 +556,7 @@ impl codearts_pipeline::stub::Pipeline for Session {
     async fn delete_pipeline(
         &self,
         request: p::DeletePipelineRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_pipeline::Result<p::DeletePipelineResponse> {
         let mut inner = self.state.lock();
         let runs = pipeline_of(&mut inner, &request.project_id, &request.pipeline_id)?
@@ -568,6 +572,7 @@ impl codearts_pipeline::stub::Pipeline for Session {
     async fn run_pipeline(
         &self,
         request: p::RunPipelineRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_pipeline::Result<p::RunPipelineResponse> {
         let now = self.state.now();
         let polls = self.state.polls_until_done;
@@ -619,6 +624,7 @@ impl codearts_pipeline::stub::Pipeline for Session {
     async fn show_pipeline_run_detail(
         &self,
         request: p::ShowPipelineRunDetailRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_pipeline::Result<p::ShowPipelineRunDetailResponse> {
         let now = self.state.now();
         let mut inner = self.state.lock();
@@ -657,6 +663,7 @@ impl codearts_pipeline::stub::Pipeline for Session {
     async fn stop_pipeline_run(
         &self,
         request: p::StopPipelineRunRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_pipeline::Result<p::StopPipelineRunResponse> {
         let now = self.state.now();
         let mut inner = self.state.lock();
@@ -681,6 +688,7 @@ impl codearts_pipeline::stub::Pipeline for Session {
     async fn accept_manual_review(
         &self,
         request: p::AcceptManualReviewRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_pipeline::Result<p::AcceptManualReviewResponse> {
         self.decide(
             &request.project_id,
@@ -697,6 +705,7 @@ impl codearts_pipeline::stub::Pipeline for Session {
     async fn reject_manual_review(
         &self,
         request: p::RejectManualReviewRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_pipeline::Result<p::RejectManualReviewResponse> {
         self.decide(
             &request.project_id,
@@ -821,6 +830,7 @@ impl codearts_build::stub::Build for Session {
     async fn create_build_job(
         &self,
         request: b::CreateBuildJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::CreateBuildJobResponse> {
         let body = request
             .body
@@ -861,6 +871,7 @@ impl codearts_build::stub::Build for Session {
     async fn list_project_jobs(
         &self,
         request: b::ListProjectJobsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::ListProjectJobsResponse> {
         let (mut jobs, mut total) =
             self.job_list(&request.project_id, request.page_index, request.page_size);
@@ -876,6 +887,7 @@ impl codearts_build::stub::Build for Session {
     async fn show_job_list_by_project_id(
         &self,
         request: b::ShowJobListByProjectIdRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::ShowJobListByProjectIdResponse> {
         let (jobs, total) =
             self.job_list(&request.project_id, request.page_index, request.page_size);
@@ -887,6 +899,7 @@ impl codearts_build::stub::Build for Session {
     async fn show_job_info(
         &self,
         request: b::ShowJobInfoRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::ShowJobInfoResponse> {
         let now = self.state.now();
         let mut inner = self.state.lock();
@@ -920,6 +933,7 @@ impl codearts_build::stub::Build for Session {
     async fn list_job_config(
         &self,
         request: b::ListJobConfigRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::ListJobConfigResponse> {
         let mut inner = self.state.lock();
         let job = self.job_in(&mut inner, &request.job_id)?;
@@ -931,6 +945,7 @@ impl codearts_build::stub::Build for Session {
     async fn run_job(
         &self,
         request: b::RunJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::RunJobResponse> {
         let body = request
             .body
@@ -968,6 +983,7 @@ impl codearts_build::stub::Build for Session {
     async fn show_job_status(
         &self,
         request: b::ShowJobStatusRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::ShowJobStatusResponse> {
         let now = self.state.now();
         let mut inner = self.state.lock();
@@ -985,6 +1001,7 @@ impl codearts_build::stub::Build for Session {
     async fn stop_build_job(
         &self,
         request: b::StopBuildJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::StopBuildJobResponse> {
         let now = self.state.now();
         let mut inner = self.state.lock();
@@ -1010,6 +1027,7 @@ impl codearts_build::stub::Build for Session {
     async fn show_list_history(
         &self,
         request: b::ShowListHistoryRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::ShowListHistoryResponse> {
         let mut inner = self.state.lock();
         let job = self.job_in(&mut inner, &request.job_id)?;
@@ -1042,6 +1060,7 @@ impl codearts_build::stub::Build for Session {
     async fn delete_build_job(
         &self,
         request: b::DeleteBuildJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::DeleteBuildJobResponse> {
         let now = self.state.now();
         let mut inner = self.state.lock();
@@ -1069,6 +1088,7 @@ impl codearts_build::stub::Build for Session {
     async fn show_project_job_permission(
         &self,
         request: b::ShowProjectJobPermissionRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::ShowProjectJobPermissionResponse> {
         let now = self.state.now();
         let mut inner = self.state.lock();
@@ -1098,6 +1118,7 @@ impl codearts_build::stub::Build for Session {
     async fn show_job_role_permission(
         &self,
         request: b::ShowJobRolePermissionRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::ShowJobRolePermissionResponse> {
         let now = self.state.now();
         let mut inner = self.state.lock();
@@ -1133,6 +1154,7 @@ impl codearts_build::stub::Build for Session {
     async fn batch_update_job_role_permission(
         &self,
         request: b::BatchUpdateJobRolePermissionRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::BatchUpdateJobRolePermissionResponse> {
         let body = request
             .body

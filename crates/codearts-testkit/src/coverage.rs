@@ -39,7 +39,7 @@ pub fn assert_every_operation_covered(sources: FacadeSources<'_>, expected: usiz
         let checks = [
             (
                 "client method",
-                sources.client.contains(&format!("pub async fn {op}(")),
+                sources.client.contains(&format!("pub fn {op}(")),
             ),
             (
                 "stub method",

@@ -22,12 +22,14 @@
 #![warn(missing_docs)]
 
 mod body;
+pub mod call;
 mod client;
 pub mod encoding;
 mod error;
 pub mod error_body;
 pub mod multipart;
 mod operation;
+pub mod options;
 pub mod paging;
 #[cfg(feature = "reqwest")]
 mod reqwest_client;
@@ -36,6 +38,7 @@ pub mod retry_after;
 mod service;
 
 pub use body::{Body, ByteStream};
+pub use call::Call;
 #[cfg(any(test, feature = "mock"))]
 pub use client::MockHttpClient;
 pub use client::{clone_request, HttpClient, Request, Response, SharedHttpClient};
@@ -44,6 +47,7 @@ pub use operation::{
     decode_json, execute, execute_streaming, Endpoint, OperationRequest, RawResponse,
     StreamingResponse, DEFAULT_BODY_LIMIT,
 };
+pub use options::RequestOptions;
 #[cfg(feature = "reqwest")]
 pub use reqwest_client::{
     ReqwestClient, ReqwestClientBuilder, DEFAULT_MAX_IN_FLIGHT, DEFAULT_USER_AGENT,

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::encoding::canonical_query;
+use crate::options::{Idempotency, RequestOptions};
 use crate::{Body, ByteStream, Error, ErrorKind, HttpClient};
 
 /// The largest response body read into memory unless configured otherwise (16 MiB).
@@ -85,6 +86,8 @@ pub struct OperationRequest {
     query: Vec<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
+    idempotent: Option<bool>,
+    options: Option<RequestOptions>,
 }
 
 impl OperationRequest {
@@ -96,6 +99,8 @@ impl OperationRequest {
             query: Vec::new(),
             headers: HeaderMap::new(),
             body: Bytes::new(),
+            idempotent: None,
+            options: None,
         }
     }
 
@@ -156,6 +161,20 @@ impl OperationRequest {
         self
     }
 
+    /// Marks the operation safe (or not) to repeat once it may have reached the service, as
+    /// the spec says; the retry layer reads it. Unmarked requests are judged by their method.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = Some(idempotent);
+        self
+    }
+
+    /// Attaches the call's options: their headers are added to the request, the rest travels
+    /// in the request's extensions to the retry layer.
+    pub fn options(mut self, options: RequestOptions) -> Self {
+        self.options = (!options.is_default()).then_some(options);
+        self
+    }
+
     /// The HTTP method.
     pub fn method(&self) -> &Method {
         &self.method
@@ -190,6 +209,20 @@ impl OperationRequest {
                 Error::invalid_request(format!("`{url}` is not a valid request URL")).with_source(e)
             })?;
         *request.headers_mut() = self.headers;
+        if let Some(idempotent) = self.idempotent {
+            request.extensions_mut().insert(Idempotency(idempotent));
+        }
+        if let Some(options) = self.options {
+            let headers = request.headers_mut();
+            // A header set for the call replaces the operation's value of that name.
+            for name in options.headers().keys() {
+                headers.remove(name);
+            }
+            for (name, value) in options.headers() {
+                headers.append(name.clone(), value.clone());
+            }
+            request.extensions_mut().insert(options);
+        }
         Ok(request)
     }
 }
@@ -367,6 +400,36 @@ mod tests {
             req.uri().to_string(),
             "http://127.0.0.1:1/v1/job/permission?job_id=j%2F1&project_id=p%201"
         );
+    }
+
+    #[test]
+    fn options_and_marking_ride_in_the_request() {
+        let endpoint = Endpoint::parse("http://127.0.0.1:1").unwrap();
+        let options = RequestOptions::default()
+            .with_header("x-trace", "t1")
+            .unwrap()
+            .with_header("content-type", "text/plain")
+            .unwrap()
+            .with_attempt_timeout(std::time::Duration::from_secs(3));
+        let req = OperationRequest::new(Method::POST, "/v1/x")
+            .content_type("application/json")
+            .unwrap()
+            .idempotent(true)
+            .options(options.clone())
+            .into_request(&endpoint)
+            .unwrap();
+        assert_eq!(req.headers()["x-trace"], "t1");
+        assert_eq!(req.headers().get_all("content-type").iter().count(), 1);
+        assert_eq!(req.headers()["content-type"], "text/plain");
+        assert_eq!(RequestOptions::of(&req), Some(&options));
+        assert_eq!(crate::options::idempotency(&req), Some(true));
+        // Default options add nothing to the request.
+        let req = OperationRequest::new(Method::GET, "/v1/x")
+            .options(RequestOptions::default())
+            .into_request(&endpoint)
+            .unwrap();
+        assert!(RequestOptions::of(&req).is_none());
+        assert_eq!(crate::options::idempotency(&req), None);
     }
 
     #[test]

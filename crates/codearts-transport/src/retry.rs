@@ -3,11 +3,11 @@
 //!
 //! [`RetryLayer`] wraps the layers that authenticate and send, so every attempt is signed
 //! afresh. The strict default ([`StandardRetryPolicy`]) repeats transport failures and the
-//! statuses 408, 429, 500, 502, 503, 504 only for idempotent methods (GET, HEAD, PUT, DELETE,
-//! OPTIONS), and any method when the connection was never made.
+//! statuses 408, 429, 500, 502, 503, 504 only for operations marked safe to repeat (in the spec,
+//! or per call; unmarked requests by method: GET, HEAD, PUT, DELETE, OPTIONS), and any
+//! operation when the connection was never made.
 
 use std::fmt;
-use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use http::{HeaderMap, Method, StatusCode};
 
 use crate::client::clone_request;
-use crate::{Error, ErrorKind, HttpClient, Request, Response, SharedHttpClient};
+use crate::{Error, ErrorKind, HttpClient, Request, RequestOptions, Response, SharedHttpClient};
 
 /// What an attempt ended with.
 #[derive(Debug, Clone, Copy)]
@@ -29,14 +29,46 @@ pub enum Outcome<'a> {
     Error(&'a Error),
 }
 
-/// Decides which failed attempts may be repeated.
-pub trait RetryPolicy: Send + Sync + fmt::Debug {
-    /// True when the attempt that ended with `outcome` may be sent again.
-    fn should_retry(&self, method: &Method, outcome: Outcome<'_>) -> bool;
+/// What a policy knows of the call whose attempt failed.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct RetryContext<'a> {
+    /// The HTTP method.
+    pub method: &'a Method,
+    /// Whether the operation is safe to repeat: the per-call override, else the spec's marking;
+    /// `None` for a request that carries neither (a raw request).
+    pub idempotent: Option<bool>,
+    /// The attempt that just failed (1 for the first).
+    pub attempt: u32,
 }
 
-/// The strict default: transient failures of idempotent calls, and connection failures of any
-/// call (the request never left, so it cannot have been applied).
+impl<'a> RetryContext<'a> {
+    /// A context for `method`, with its marking and attempt number.
+    pub fn new(method: &'a Method, idempotent: Option<bool>, attempt: u32) -> Self {
+        RetryContext {
+            method,
+            idempotent,
+            attempt,
+        }
+    }
+
+    /// Whether the call may be repeated after it may have reached the service: its marking,
+    /// or, for an unmarked request, its method ([`is_idempotent`]).
+    pub fn is_idempotent(&self) -> bool {
+        self.idempotent
+            .unwrap_or_else(|| is_idempotent(self.method))
+    }
+}
+
+/// Decides which failed attempts may be repeated.
+pub trait RetryPolicy: Send + Sync + fmt::Debug {
+    /// True when the attempt described by `context` that ended with `outcome` may be sent again.
+    fn should_retry(&self, context: &RetryContext<'_>, outcome: Outcome<'_>) -> bool;
+}
+
+/// The strict default: transient failures of operations marked safe to repeat (read-only
+/// ones, whatever their method), and connection failures of any call (the request never left,
+/// so it cannot have been applied). Unmarked requests are judged by their method.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StandardRetryPolicy;
 
@@ -54,13 +86,14 @@ pub fn is_transient_status(status: StatusCode) -> bool {
 }
 
 impl RetryPolicy for StandardRetryPolicy {
-    fn should_retry(&self, method: &Method, outcome: Outcome<'_>) -> bool {
+    fn should_retry(&self, context: &RetryContext<'_>, outcome: Outcome<'_>) -> bool {
         match outcome {
             Outcome::Error(error) if error.kind() == ErrorKind::Connect => true,
             Outcome::Error(error) => {
-                matches!(error.kind(), ErrorKind::Timeout | ErrorKind::Io) && is_idempotent(method)
+                matches!(error.kind(), ErrorKind::Timeout | ErrorKind::Io)
+                    && context.is_idempotent()
             }
-            Outcome::Status(status, _) => is_transient_status(status) && is_idempotent(method),
+            Outcome::Status(status, _) => is_transient_status(status) && context.is_idempotent(),
         }
     }
 }
@@ -70,7 +103,7 @@ impl RetryPolicy for StandardRetryPolicy {
 pub struct NeverRetry;
 
 impl RetryPolicy for NeverRetry {
-    fn should_retry(&self, _: &Method, _: Outcome<'_>) -> bool {
+    fn should_retry(&self, _: &RetryContext<'_>, _: Outcome<'_>) -> bool {
         false
     }
 }
@@ -295,24 +328,21 @@ impl RetryConfig {
         self.budget = budget;
         self
     }
-
-    /// Runs `call` with this configuration instead of the client's, for every request the
-    /// call makes (per-request override).
-    ///
-    /// ```
-    /// # async fn demo() {
-    /// use codearts_transport::retry::RetryConfig;
-    /// let answer = RetryConfig::disabled().scope(async { 42 }).await;
-    /// assert_eq!(answer, 42);
-    /// # }
-    /// ```
-    pub async fn scope<F: Future>(self, call: F) -> F::Output {
-        OVERRIDE.scope(self, call).await
-    }
 }
 
-tokio::task_local! {
-    static OVERRIDE: RetryConfig;
+impl PartialEq for RetryConfig {
+    /// Policies and budgets are shared objects: equal when they are the same object.
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.policy, &other.policy)
+            && self.backoff == other.backoff
+            && self.max_attempts == other.max_attempts
+            && self.attempt_timeout == other.attempt_timeout
+            && self.operation_timeout == other.operation_timeout
+            && match (&self.budget, &other.budget) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (a, b) => a.is_none() && b.is_none(),
+            }
+    }
 }
 
 /// A layer that repeats failed attempts as its [`RetryConfig`] allows.
@@ -363,12 +393,24 @@ fn timed_out(what: &str, limit: Duration) -> Error {
 #[async_trait]
 impl HttpClient for RetryLayer {
     async fn send(&self, request: Request) -> Result<Response, Error> {
-        let config = OVERRIDE
-            .try_with(RetryConfig::clone)
-            .unwrap_or_else(|_| self.config.clone());
+        // Per-call options ride in the request; everything unset falls back to the client's
+        // configuration, borrowed rather than copied.
+        let options = RequestOptions::of(&request);
+        let config = options
+            .and_then(RequestOptions::retry)
+            .unwrap_or(&self.config);
+        let attempt_timeout = options
+            .and_then(RequestOptions::attempt_timeout)
+            .or(config.attempt_timeout)
+            .or(self.config.attempt_timeout);
+        let operation_timeout = options
+            .and_then(RequestOptions::operation_timeout)
+            .or(config.operation_timeout)
+            .or(self.config.operation_timeout);
         let started = Instant::now();
-        let deadline = config.operation_timeout.map(|t| started + t);
+        let deadline = operation_timeout.map(|t| started + t);
         let method = request.method().clone();
+        let idempotent = crate::options::idempotency(&request);
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -376,10 +418,10 @@ impl HttpClient for RetryLayer {
             if remaining == Some(Duration::ZERO) {
                 return Err(timed_out(
                     "operation",
-                    config.operation_timeout.unwrap_or_default(),
+                    operation_timeout.unwrap_or_default(),
                 ));
             }
-            let limit = match (config.attempt_timeout, remaining) {
+            let limit = match (attempt_timeout, remaining) {
                 (Some(a), Some(r)) => Some(a.min(r)),
                 (a, r) => a.or(r),
             };
@@ -388,7 +430,7 @@ impl HttpClient for RetryLayer {
                 Some(limit) => match tokio::time::timeout(limit, send).await {
                     Ok(result) => result,
                     Err(_) => {
-                        let what = if Some(limit) == config.attempt_timeout {
+                        let what = if Some(limit) == attempt_timeout {
                             "attempt"
                         } else {
                             "operation"
@@ -398,6 +440,7 @@ impl HttpClient for RetryLayer {
                 },
                 None => send.await,
             };
+            let context = RetryContext::new(&method, idempotent, attempt);
             let (retry, after_timeout, retry_after) = match &result {
                 Ok(response) if response.status().is_success() => {
                     if let Some(budget) = &config.budget {
@@ -407,14 +450,14 @@ impl HttpClient for RetryLayer {
                 }
                 Ok(response) => (
                     config.policy.should_retry(
-                        &method,
+                        &context,
                         Outcome::Status(response.status(), response.headers()),
                     ),
                     false,
                     crate::retry_after::parse(response.headers()),
                 ),
                 Err(error) => (
-                    config.policy.should_retry(&method, Outcome::Error(error)),
+                    config.policy.should_retry(&context, Outcome::Error(error)),
                     error.is_timeout(),
                     None,
                 ),

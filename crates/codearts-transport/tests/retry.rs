@@ -7,7 +7,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use codearts_transport::http::{Method, StatusCode};
 use codearts_transport::retry::{Backoff, NeverRetry, RetryBudget, RetryConfig, RetryLayer};
-use codearts_transport::{Body, Bytes, Error, ErrorKind, HttpClient, Request, Response};
+use codearts_transport::{
+    Body, Bytes, Error, ErrorKind, HttpClient, Request, RequestOptions, Response,
+};
 
 /// What one attempt does.
 #[derive(Debug, Clone, Copy)]
@@ -259,13 +261,84 @@ async fn retries_can_be_turned_off_for_the_client_or_one_call() {
 
     let script = Script::new(&[Step::Status(503, None), Step::Status(200, None)]);
     let retrying = layer(&script, RetryConfig::default());
-    let response = RetryConfig::default()
-        .with_policy(NeverRetry)
-        .scope(retrying.send(request(Method::GET)))
+    let response = retrying
+        .send(with_options(
+            request(Method::GET),
+            RequestOptions::default().with_retry(RetryConfig::default().with_policy(NeverRetry)),
+        ))
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(script.attempts(), 1);
+}
+
+fn with_options(mut request: Request, options: RequestOptions) -> Request {
+    request.extensions_mut().insert(options);
+    request
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_per_call_never_retry_stops_retries_of_a_get() {
+    let script = Script::new(&[Step::Status(503, None), Step::Status(200, None)]);
+    let response = layer(&script, RetryConfig::default())
+        .send(with_options(
+            request(Method::GET),
+            RequestOptions::never_retry(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(script.attempts(), 1);
+    // The next call without options retries again: nothing leaked from the previous one.
+    let script = Script::new(&[Step::Status(503, None), Step::Status(200, None)]);
+    let response = layer(&script, RetryConfig::default())
+        .send(request(Method::GET))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test(start_paused = true)]
+async fn per_call_timeouts_override_the_clients() {
+    // The client allows 10 s an attempt; the call asks for 1 s, and then gives up at 2.5 s.
+    let script = Script::new(&[Step::Hang, Step::Hang, Step::Hang, Step::Hang]);
+    let client = RetryConfig::default()
+        .with_max_attempts(4)
+        .with_attempt_timeout(Duration::from_secs(10))
+        .with_backoff(
+            Backoff::builder()
+                .initial(Duration::from_millis(1))
+                .max(Duration::from_millis(1))
+                .build()
+                .unwrap(),
+        );
+    let started = tokio::time::Instant::now();
+    let err = layer(&script, client.clone())
+        .send(with_options(
+            request(Method::GET),
+            RequestOptions::default()
+                .with_attempt_timeout(Duration::from_secs(1))
+                .with_operation_timeout(Duration::from_millis(2_500)),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(err.message().contains("operation"), "{}", err.message());
+    assert_eq!(script.attempts(), 3, "1 s + 1 s + the last 0.5 s");
+    assert!(started.elapsed() <= Duration::from_millis(2_502));
+
+    // A per-call retry configuration without time limits keeps the client's.
+    let script = Script::new(&[Step::Hang, Step::Status(200, None)]);
+    let started = tokio::time::Instant::now();
+    let response = layer(&script, client)
+        .send(with_options(
+            request(Method::GET),
+            RequestOptions::default().with_retry(RetryConfig::default().with_max_attempts(2)),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(started.elapsed() >= Duration::from_secs(10));
 }
 
 #[test]
@@ -290,4 +363,104 @@ fn backoff_grows_and_is_capped_and_validated() {
         .is_err());
     assert!(Backoff::builder().multiplier(0.5).build().is_err());
     assert!(Backoff::builder().multiplier(f64::NAN).build().is_err());
+}
+
+fn marked(method: Method, idempotent: bool) -> Request {
+    let mut request = request(method);
+    request
+        .extensions_mut()
+        .insert(codearts_transport::options::Idempotency(idempotent));
+    request
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_post_marked_idempotent_is_retried_on_503_and_429() {
+    let script = Script::new(&[
+        Step::Status(503, None),
+        Step::Status(429, None),
+        Step::Status(200, None),
+    ]);
+    let response = layer(&script, RetryConfig::default())
+        .send(marked(Method::POST, true))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(script.attempts(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn operations_marked_unsafe_are_not_repeated_once_sent_whatever_the_method() {
+    for method in [Method::POST, Method::PUT, Method::DELETE] {
+        let script = Script::new(&[Step::Status(503, None), Step::Status(200, None)]);
+        let response = layer(&script, RetryConfig::default())
+            .send(marked(method.clone(), false))
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{method}"
+        );
+        assert_eq!(script.attempts(), 1, "{method}");
+        let script = Script::new(&[Step::Fail(ErrorKind::Io), Step::Status(200, None)]);
+        let err = layer(&script, RetryConfig::default())
+            .send(marked(method.clone(), false))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Io);
+        assert_eq!(script.attempts(), 1, "{method}");
+    }
+    // Never sent, so never applied: a connection failure is retried even for unsafe calls.
+    let script = Script::new(&[Step::Fail(ErrorKind::Connect), Step::Status(200, None)]);
+    let response = layer(&script, RetryConfig::default())
+        .send(marked(Method::POST, false))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(script.attempts(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_per_call_override_beats_the_marking() {
+    // idempotent(true) lets an unsafe-marked POST be retried ...
+    let script = Script::new(&[Step::Status(503, None), Step::Status(200, None)]);
+    let response = layer(&script, RetryConfig::default())
+        .send(with_options(
+            marked(Method::POST, false),
+            RequestOptions::default().with_idempotent(true),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(script.attempts(), 2);
+    // ... and an unmarked one too.
+    let script = Script::new(&[Step::Status(502, None), Step::Status(200, None)]);
+    let response = layer(&script, RetryConfig::default())
+        .send(with_options(
+            request(Method::POST),
+            RequestOptions::default().with_idempotent(true),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    // idempotent(false) stops retries of a GET.
+    let script = Script::new(&[Step::Status(503, None), Step::Status(200, None)]);
+    let response = layer(&script, RetryConfig::default())
+        .send(with_options(
+            request(Method::GET),
+            RequestOptions::default().with_idempotent(false),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(script.attempts(), 1);
+}
+
+#[test]
+fn the_context_falls_back_to_the_method_when_unmarked() {
+    use codearts_transport::retry::RetryContext;
+    assert!(RetryContext::new(&Method::GET, None, 1).is_idempotent());
+    assert!(!RetryContext::new(&Method::POST, None, 1).is_idempotent());
+    assert!(RetryContext::new(&Method::POST, Some(true), 1).is_idempotent());
+    assert!(!RetryContext::new(&Method::GET, Some(false), 1).is_idempotent());
 }

@@ -191,7 +191,12 @@ fn render_op(out: &mut String, op: &Operation, f: &Facade) {
             writeln!(out, "    }}").unwrap();
         }
     }
-    writeln!(out, "    let result = stub.{}(request).await;", op.name).unwrap();
+    writeln!(
+        out,
+        "    let result = stub.{}(request, codearts_transport::RequestOptions::default()).await;",
+        op.name
+    )
+    .unwrap();
     match &op.response {
         ResponseBody::Model(_) => {
             writeln!(

@@ -28,9 +28,9 @@ fn response_type(op: &Operation, f: &Facade) -> String {
     }
 }
 
-fn signature(op: &Operation, f: &Facade, request_name: &str) -> String {
+fn signature(op: &Operation, f: &Facade, request_name: &str, options_name: &str) -> String {
     format!(
-        "async fn {}(&self, {request_name}: {}::{}) -> crate::Result<{}>",
+        "async fn {}(&self, {request_name}: {}::{}, {options_name}: codearts_transport::RequestOptions) -> crate::Result<{}>",
         op.name,
         f.model,
         op.request_type,
@@ -52,9 +52,11 @@ pub fn client(spec: &Spec, f: &Facade) -> String {
         out,
         r#"use std::sync::Arc;
 
-/// A client of {title}: one async method per operation.
+/// A client of {title}: one method per operation.
 ///
-/// Cheap to clone and safe to share between tasks. Build one with [`{client}::builder`], or
+/// Each method returns a [`codearts_transport::call::Call`]: await it to perform the
+/// operation, or set options for that call first (`.attempt_timeout(..)`, `.never_retry()`,
+/// `.with_options(..)`). Cheap to clone and safe to share between tasks. Build one with [`{client}::builder`], or
 /// around a mock with [`{client}::from_stub`].
 #[derive(Clone)]
 pub struct {client} {{
@@ -101,6 +103,20 @@ impl codearts_auth::ServiceClient for {client} {{
         writeln!(out, "    /// {}.", sentence(&op.name)).unwrap();
         writeln!(out, "    ///").unwrap();
         writeln!(out, "    /// `{} {}`", op.method, op.path).unwrap();
+        writeln!(out, "    ///").unwrap();
+        if op.idempotent == Some(true) {
+            writeln!(
+                out,
+                "    /// Safe to repeat: retried after time-outs and transient statuses."
+            )
+            .unwrap();
+        } else {
+            writeln!(
+                out,
+                "    /// Not repeated once the request may have reached the service."
+            )
+            .unwrap();
+        }
         if matches!(op.response, ResponseBody::Stream) {
             writeln!(out, "    ///").unwrap();
             writeln!(
@@ -120,8 +136,22 @@ impl codearts_auth::ServiceClient for {client} {{
             }
             writeln!(out, "    /// ```").unwrap();
         }
-        writeln!(out, "    pub {} {{", signature(op, f, "request")).unwrap();
-        writeln!(out, "        self.stub.{}(request).await", op.name).unwrap();
+        writeln!(
+            out,
+            "    pub fn {}(&self, request: {}::{}) -> codearts_transport::call::Call<'_, {}> {{",
+            op.name,
+            f.model,
+            op.request_type,
+            response_type(op, f)
+        )
+        .unwrap();
+        writeln!(out, "        let stub = &*self.stub;").unwrap();
+        writeln!(
+            out,
+            "        codearts_transport::call::Call::new(move |options| stub.{}(request, options))",
+            op.name
+        )
+        .unwrap();
         writeln!(out, "    }}\n").unwrap();
     }
     writeln!(out, "}}").unwrap();
@@ -181,7 +211,7 @@ pub fn stub(spec: &Spec, f: &Facade) -> String {
             f.client, op.name
         )
         .unwrap();
-        writeln!(out, "    {} {{", signature(op, f, "_request")).unwrap();
+        writeln!(out, "    {} {{", signature(op, f, "_request", "_options")).unwrap();
         writeln!(
             out,
             "        Err(crate::unimplemented({}))",
@@ -223,7 +253,7 @@ pub fn transport(spec: &Spec, f: &Facade) -> String {
     for op in &spec.operations {
         let used = !op.params.is_empty() || op.body.is_some();
         let name = if used { "request" } else { "_request" };
-        writeln!(out, "    {} {{", signature(op, f, name)).unwrap();
+        writeln!(out, "    {} {{", signature(op, f, name, "options")).unwrap();
         render_body(&mut out, op, f);
         writeln!(out, "    }}\n").unwrap();
     }
@@ -275,8 +305,9 @@ fn render_body(out: &mut String, op: &Operation, f: &Facade) {
     writeln!(out, "        #[allow(unused_mut)]").unwrap();
     writeln!(
         out,
-        "        let mut op = OperationRequest::new(Method::{}, path);",
-        op.method
+        "        let mut op = OperationRequest::new(Method::{}, path).idempotent({}).options(options);",
+        op.method,
+        op.idempotent.unwrap_or(false)
     )
     .unwrap();
     for p in &op.params {

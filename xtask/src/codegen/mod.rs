@@ -102,6 +102,22 @@ fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     let pipeline = Spec::load(&root.join("spec/codeartspipeline.json"))?;
     let build = Spec::load(&root.join("spec/codeartsbuild.json"))?;
     let iam = Spec::load(&root.join("spec/iam.json"))?;
+    for spec in [&pipeline, &build] {
+        let unmarked: Vec<&str> = spec
+            .operations
+            .iter()
+            .filter(|op| op.idempotent.is_none())
+            .map(|op| op.name.as_str())
+            .collect();
+        if !unmarked.is_empty() {
+            return Err(format!(
+                "{}: operations without x-codearts-retry (mark them in spec/overlay/ and run \
+                 `cargo xtask apply-overlay`): {}",
+                spec.service,
+                unmarked.join(", ")
+            ));
+        }
+    }
     let mut files = vec![
         (
             PathBuf::from("crates/codearts-model/src/generated/pipeline.rs"),
@@ -132,7 +148,7 @@ fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
             dir.join("src/generated/regions.rs"),
             facade::regions(spec, f),
         ));
-        let (paging, streams) = paging::render(spec, f);
+        let (paging, streams) = paging::render(spec, f)?;
         println!(
             "{}: {} operations, {streams} paged streams",
             f.title,
@@ -203,7 +219,10 @@ mod staleness {
     /// A copy of `spec/` in a fresh directory, with `edit` applied to the pipeline spec.
     fn spec_copy(mut edit: impl FnMut(&mut serde_json::Value)) -> PathBuf {
         let root = crate::workspace_root();
-        let dir = std::env::temp_dir().join(format!("codearts-codegen-{}", std::process::id()));
+        // Tests run in parallel: one folder per copy.
+        static COPIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("codearts-codegen-{}-{n}", std::process::id()));
         std::fs::create_dir_all(dir.join("spec")).unwrap();
         for name in ["codeartspipeline.json", "codeartsbuild.json", "iam.json"] {
             let text = std::fs::read_to_string(root.join("spec").join(name)).unwrap();
@@ -245,5 +264,34 @@ mod staleness {
             "only pipeline output changes: {names:?}"
         );
         let _ = std::fs::remove_dir_all(changed);
+    }
+
+    #[test]
+    fn unmarked_operations_and_unfit_paging_stop_the_generator() {
+        const LIST: &str = "/v5/{project_id}/api/pipelines/list";
+        let unmarked = spec_copy(|spec| {
+            spec["paths"][LIST]["post"]
+                .as_object_mut()
+                .unwrap()
+                .remove("x-codearts-retry");
+        });
+        let err = render_all(&unmarked).err().unwrap();
+        assert!(
+            err.contains("without x-codearts-retry") && err.contains("list_pipelines"),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(unmarked);
+        for (key, value) in [("cursor", "page_no"), ("items", "total"), ("in", "query")] {
+            let unfit = spec_copy(|spec| {
+                spec["paths"][LIST]["post"]["x-codearts-paging"][key] = value.into();
+            });
+            let err = render_all(&unfit).err().unwrap();
+            assert!(
+                err.contains("list_pipelines: x-codearts-paging")
+                    || err.contains("operation list_pipelines: paging field"),
+                "{key}: {err}"
+            );
+            let _ = std::fs::remove_dir_all(unfit);
+        }
     }
 }

@@ -1,6 +1,7 @@
-//! Renders `generated/paging.rs`: for every list operation that pages (offset/limit or page
-//! number/size, in the query or the JSON body) and whose answer holds one list of items, a
-//! `<op>_stream` method that yields the items and fetches pages as they are read.
+//! Renders `generated/paging.rs`: for every operation whose spec carries `x-codearts-paging`
+//! (offset/limit or page number/size, in the query or the JSON body; hand-reviewed in
+//! `spec/overlay/`), a `<op>_stream` method that yields the items and fetches pages as they
+//! are read. Metadata that does not fit the operation stops the generator.
 
 use std::fmt::Write;
 
@@ -38,111 +39,131 @@ struct Plan {
     body_type: Option<String>,
 }
 
-const CURSORS: [(&str, Option<i64>); 4] = [
-    ("offset", None),
-    ("page_index", Some(0)),
-    ("page_no", Some(1)),
-    ("page", Some(1)),
-];
-const SIZES: [&str; 2] = ["limit", "page_size"];
-
-fn find_knob(op: &Operation, spec: &Spec, wire: &str) -> Option<Knob> {
-    if let Some(p) = op
-        .params
-        .iter()
-        .find(|p| p.location == Location::Query && p.wire == wire)
-    {
-        return (p.schema["type"] == "integer").then(|| Knob {
+/// The paging field `wire` of the request, where the metadata says it is.
+fn find_knob(op: &Operation, spec: &Spec, wire: &str, in_body: bool) -> Result<Knob, String> {
+    let err = |what: &str| format!("operation {}: paging field `{wire}` {what}", op.name);
+    if !in_body {
+        let p = op
+            .params
+            .iter()
+            .find(|p| p.location == Location::Query && p.wire == wire)
+            .ok_or_else(|| err("is not a query parameter"))?;
+        if p.schema["type"] != "integer" {
+            return Err(err("is not an integer"));
+        }
+        return Ok(Knob {
             field: field_name(&p.attr),
             in_body: false,
             required: p.required,
         });
     }
-    let Some(RequestBody::Json { schema, .. }) = &op.body else {
-        return None;
-    };
-    let component = spec.schemas.get(ref_name(schema["$ref"].as_str()?))?;
-    let prop = component["properties"].get(wire)?;
+    let component = body_component(op, spec).ok_or_else(|| err("has no JSON body to live in"))?;
+    let prop = component["properties"]
+        .get(wire)
+        .ok_or_else(|| err("is not in the body"))?;
+    if prop["type"] != "integer" {
+        return Err(err("is not an integer"));
+    }
     let required = component["required"]
         .as_array()
         .is_some_and(|r| r.iter().any(|v| v == wire));
-    (prop["type"] == "integer").then(|| Knob {
+    Ok(Knob {
         field: field_name(prop["x-codearts-attr"].as_str().unwrap_or(wire)),
         in_body: true,
         required,
     })
 }
 
-/// The one array field of a component, with its wire name.
-fn single_array(component: &Value) -> Option<(&String, &Value)> {
-    let arrays: Vec<_> = component["properties"]
-        .as_object()?
-        .iter()
-        .filter(|(_, s)| s["type"] == "array")
-        .collect();
-    (arrays.len() == 1).then(|| arrays[0])
+/// The component of the operation's JSON body, if it has one.
+fn body_component<'s>(op: &Operation, spec: &'s Spec) -> Option<&'s Value> {
+    let Some(RequestBody::Json { schema, .. }) = &op.body else {
+        return None;
+    };
+    spec.schemas.get(ref_name(schema["$ref"].as_str()?))
 }
 
-fn plan(op: &Operation, spec: &Spec) -> Option<Plan> {
-    let (cursor_wire, start) = CURSORS
-        .iter()
-        .find(|(wire, _)| find_knob(op, spec, wire).is_some())?;
-    let cursor = find_knob(op, spec, cursor_wire)?;
-    let size = SIZES.iter().find_map(|w| find_knob(op, spec, w));
-    let style = match start {
-        None => Style::Offset,
-        Some(start) => Style::Page { start: *start },
+/// Follows a dotted wire path from `start`; returns the Rust field path and the leaf schema.
+fn walk<'s>(spec: &'s Spec, start: &'s Value, path: &str) -> Option<(Vec<String>, &'s Value)> {
+    let mut holder = start;
+    let mut fields = Vec::new();
+    let mut leaf: Option<&Value> = None;
+    for (i, wire) in path.split('.').enumerate() {
+        if i > 0 {
+            holder = spec.schemas.get(ref_name(leaf?.get("$ref")?.as_str()?))?;
+        }
+        let prop: &Value = holder["properties"].get(wire)?;
+        fields.push(field_name(prop["x-codearts-attr"].as_str().unwrap_or(wire)));
+        leaf = Some(prop);
+    }
+    Some((fields, leaf?))
+}
+
+/// The paging plan of an operation from its `x-codearts-paging` metadata (see
+/// `docs/spec-format.md`); `None` when the operation does not page.
+fn plan(op: &Operation, spec: &Spec) -> Result<Option<Plan>, String> {
+    let Some(meta) = &op.paging else {
+        return Ok(None);
     };
+    let err = |what: &str| format!("operation {}: x-codearts-paging: {what}", op.name);
+    let text = |key: &str| meta[key].as_str();
+    let in_body = text("in") == Some("body");
+    let style = match (text("style"), meta["first"].as_i64()) {
+        (Some("offset"), None) => Style::Offset,
+        (Some("page"), Some(start)) => Style::Page { start },
+        _ => return Err(err("`style` is offset (no `first`) or page (with `first`)")),
+    };
+    let cursor = find_knob(
+        op,
+        spec,
+        text("cursor").ok_or_else(|| err("no `cursor`"))?,
+        in_body,
+    )?;
+    let size = text("size")
+        .map(|wire| find_knob(op, spec, wire, in_body))
+        .transpose()?;
     if matches!(style, Style::Offset) && size.is_none() {
-        return None;
+        return Err(err("the offset style needs `size`"));
     }
     let ResponseBody::Model(name) = &op.response else {
-        return None;
+        return Err(err("the response is not a model"));
     };
-    let response = spec.schemas.get(name)?;
-    let attr = |schema: &Value, wire: &str| {
-        field_name(
-            schema["properties"][wire]["x-codearts-attr"]
-                .as_str()
-                .unwrap_or(wire),
-        )
+    let response = spec
+        .schemas
+        .get(name)
+        .ok_or_else(|| err("the response model is missing"))?;
+    let items_wire = text("items").ok_or_else(|| err("no `items`"))?;
+    let (items, array) = walk(spec, response, items_wire)
+        .filter(|(_, s)| s["type"] == "array")
+        .ok_or_else(|| err(&format!("`{items_wire}` is not an array of the response")))?;
+    let total = match text("total") {
+        None => None,
+        Some(wire) => Some(
+            walk(spec, response, wire)
+                .filter(|(_, s)| s["type"] == "integer")
+                .ok_or_else(|| err(&format!("`{wire}` is not an integer of the response")))?
+                .0,
+        ),
     };
-    let (items, array, holder) = if let Some((wire, array)) = single_array(response) {
-        (vec![attr(response, wire)], array, response)
-    } else {
-        let result = response["properties"].get("result")?;
-        let inner = spec.schemas.get(ref_name(result["$ref"].as_str()?))?;
-        let (wire, array) = single_array(inner)?;
-        (
-            vec![attr(response, "result"), attr(inner, wire)],
-            array,
-            inner,
-        )
-    };
-    let total = holder["properties"]
-        .get("total")
-        .filter(|t| t["type"] == "integer")
-        .map(|_| {
-            let mut path = items.clone();
-            path.pop();
-            path.push("total".to_owned());
-            path
-        });
-    let body_type = match (&op.body, cursor.in_body) {
-        (Some(RequestBody::Json { schema, .. }), true) => {
-            let name = ref_name(schema["$ref"].as_str()?);
-            // The stream may have to create the body: only when nothing in it is required.
-            let required = spec.schemas.get(name)?["required"]
-                .as_array()
-                .is_some_and(|r| !r.is_empty());
-            if required {
-                return None;
-            }
-            Some(name.to_owned())
+    let body_type = if in_body {
+        let Some(RequestBody::Json { schema, .. }) = &op.body else {
+            return Err(err(
+                "the paging fields are in a body the operation does not send",
+            ));
+        };
+        let name = ref_name(schema["$ref"].as_str().unwrap_or_default());
+        // The stream may have to create the body: only when nothing in it is required.
+        if body_component(op, spec)
+            .is_some_and(|c| c["required"].as_array().is_some_and(|r| !r.is_empty()))
+        {
+            return Err(err(
+                "the body has required fields, so a stream cannot create it",
+            ));
         }
-        _ => None,
+        Some(name.to_owned())
+    } else {
+        None
     };
-    Some(Plan {
+    Ok(Some(Plan {
         style,
         cursor,
         size,
@@ -150,7 +171,7 @@ fn plan(op: &Operation, spec: &Spec) -> Option<Plan> {
         items,
         total,
         body_type,
-    })
+    }))
 }
 
 /// Reads an `Option<i64>` from a knob of `request`.
@@ -206,7 +227,7 @@ fn path_expr(root: &str, path: &[String], borrow: bool) -> String {
     expr
 }
 
-pub fn render(spec: &Spec, f: &Facade) -> (String, usize) {
+pub fn render(spec: &Spec, f: &Facade) -> Result<(String, usize), String> {
     let mut out = String::new();
     writeln!(out, "{HEADER}").unwrap();
     writeln!(
@@ -225,7 +246,9 @@ pub fn render(spec: &Spec, f: &Facade) -> (String, usize) {
     writeln!(out, "impl crate::{} {{", f.client).unwrap();
     let mut count = 0;
     for op in &spec.operations {
-        let Some(plan) = plan(op, spec) else { continue };
+        let Some(plan) = plan(op, spec)? else {
+            continue;
+        };
         count += 1;
         let how = match plan.style {
             Style::Offset => "by offset".to_owned(),
@@ -251,6 +274,25 @@ pub fn render(spec: &Spec, f: &Facade) -> (String, usize) {
             op.name, op.request_type, plan.item_type
         )
         .unwrap();
+        writeln!(
+            out,
+            "        self.{}_stream_with_options(request, codearts_transport::RequestOptions::default())",
+            op.name
+        )
+        .unwrap();
+        writeln!(out, "    }}\n").unwrap();
+        writeln!(
+            out,
+            "    /// [`Self::{}_stream`], with `options` for every page's call.",
+            op.name
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "    pub fn {}_stream_with_options(&self, request: M::{}, options: codearts_transport::RequestOptions) -> codearts_transport::paging::ItemStream<{}> {{",
+            op.name, op.request_type, plan.item_type
+        )
+        .unwrap();
         writeln!(out, "        let client = self.clone();").unwrap();
         if let (Style::Page { start }, false) = (&plan.style, plan.cursor.required) {
             writeln!(out, "        let mut request = request;").unwrap();
@@ -270,7 +312,7 @@ pub fn render(spec: &Spec, f: &Facade) -> (String, usize) {
         }
         writeln!(out, "        codearts_transport::paging::paginate(").unwrap();
         writeln!(out, "            request,").unwrap();
-        writeln!(out, "            move |request| {{ let client = client.clone(); async move {{ client.{}(request).await }} }},", op.name).unwrap();
+        writeln!(out, "            move |request| {{ let client = client.clone(); let options = options.clone(); async move {{ client.{}(request).with_options(options).await }} }},", op.name).unwrap();
         writeln!(
             out,
             "            |request: &M::{}, response: M::{}| {{",
@@ -339,5 +381,5 @@ pub fn render(spec: &Spec, f: &Facade) -> (String, usize) {
         writeln!(out, "    }}\n").unwrap();
     }
     writeln!(out, "}}").unwrap();
-    (out, count)
+    Ok((out, count))
 }

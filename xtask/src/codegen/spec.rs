@@ -76,6 +76,11 @@ pub struct Operation {
     pub response: ResponseBody,
     /// Response headers: (wire name, attribute).
     pub response_headers: Vec<(String, String)>,
+    /// `x-codearts-retry`: `Some(true)` for "idempotent", `Some(false)` for "unsafe"; `None`
+    /// when unmarked (only IAM, which has no facade).
+    pub idempotent: Option<bool>,
+    /// `x-codearts-paging`, as the overlay wrote it (checked by the paging renderer).
+    pub paging: Option<Value>,
 }
 
 impl Spec {
@@ -207,6 +212,12 @@ fn read_operation(path: &str, method: &str, op: &Value) -> Result<Operation, Str
     } else {
         ResponseBody::Empty
     };
+    let idempotent = match op.get("x-codearts-retry").map(|v| v.as_str()) {
+        None => None,
+        Some(Some("idempotent")) => Some(true),
+        Some(Some("unsafe")) => Some(false),
+        Some(other) => return Err(err(&format!("x-codearts-retry is {other:?}"))),
+    };
     Ok(Operation {
         request_type: str_of(op, "x-codearts-request")
             .ok_or_else(|| err("no x-codearts-request"))?,
@@ -220,6 +231,8 @@ fn read_operation(path: &str, method: &str, op: &Value) -> Result<Operation, Str
         content_type,
         response,
         response_headers,
+        idempotent,
+        paging: op.get("x-codearts-paging").cloned(),
     })
 }
 

@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
-/// A client of CodeArts Build: one async method per operation.
+/// A client of CodeArts Build: one method per operation.
 ///
-/// Cheap to clone and safe to share between tasks. Build one with [`BuildClient::builder`], or
+/// Each method returns a [`codearts_transport::call::Call`]: await it to perform the
+/// operation, or set options for that call first (`.attempt_timeout(..)`, `.never_retry()`,
+/// `.with_options(..)`). Cheap to clone and safe to share between tasks. Build one with [`BuildClient::builder`], or
 /// around a mock with [`BuildClient::from_stub`].
 #[derive(Clone)]
 pub struct BuildClient {
@@ -45,1132 +47,1654 @@ impl BuildClient {
     /// Add favourite custom template.
     ///
     /// `POST /v1/template/custom/{uuid}/follow`
-    pub async fn add_favourite_custom_template(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn add_favourite_custom_template(
         &self,
         request: codearts_model::build::AddFavouriteCustomTemplateRequest,
-    ) -> crate::Result<codearts_model::build::AddFavouriteCustomTemplateResponse> {
-        self.stub.add_favourite_custom_template(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::AddFavouriteCustomTemplateResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.add_favourite_custom_template(request, options)
+        })
     }
 
     /// Add favourite official template.
     ///
     /// `POST /v1/template/official/{uuid}/follow`
-    pub async fn add_favourite_official_template(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn add_favourite_official_template(
         &self,
         request: codearts_model::build::AddFavouriteOfficialTemplateRequest,
-    ) -> crate::Result<codearts_model::build::AddFavouriteOfficialTemplateResponse> {
-        self.stub.add_favourite_official_template(request).await
+    ) -> codearts_transport::call::Call<
+        '_,
+        codearts_model::build::AddFavouriteOfficialTemplateResponse,
+    > {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.add_favourite_official_template(request, options)
+        })
     }
 
     /// Add favourite task.
     ///
     /// `POST /v1/job/{job_id}/follow`
-    pub async fn add_favourite_task(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn add_favourite_task(
         &self,
         request: codearts_model::build::AddFavouriteTaskRequest,
-    ) -> crate::Result<codearts_model::build::AddFavouriteTaskResponse> {
-        self.stub.add_favourite_task(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::AddFavouriteTaskResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.add_favourite_task(request, options)
+        })
     }
 
     /// Add keystore permission.
     ///
     /// `POST /v2/keystore/permission/add`
-    pub async fn add_keystore_permission(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn add_keystore_permission(
         &self,
         request: codearts_model::build::AddKeystorePermissionRequest,
-    ) -> crate::Result<codearts_model::build::AddKeystorePermissionResponse> {
-        self.stub.add_keystore_permission(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::AddKeystorePermissionResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.add_keystore_permission(request, options)
+        })
     }
 
     /// Apply project permission.
     ///
     /// `POST /v1/job/project/permission`
-    pub async fn apply_project_permission(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn apply_project_permission(
         &self,
         request: codearts_model::build::ApplyProjectPermissionRequest,
-    ) -> crate::Result<codearts_model::build::ApplyProjectPermissionResponse> {
-        self.stub.apply_project_permission(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ApplyProjectPermissionResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.apply_project_permission(request, options)
+        })
     }
 
     /// Batch delete build jobs.
     ///
     /// `DELETE /v1/job/batch-delete`
-    pub async fn batch_delete_build_jobs(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn batch_delete_build_jobs(
         &self,
         request: codearts_model::build::BatchDeleteBuildJobsRequest,
-    ) -> crate::Result<codearts_model::build::BatchDeleteBuildJobsResponse> {
-        self.stub.batch_delete_build_jobs(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::BatchDeleteBuildJobsResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.batch_delete_build_jobs(request, options)
+        })
     }
 
     /// Batch update job role permission.
     ///
     /// `POST /v1/job/permissions/batch`
-    pub async fn batch_update_job_role_permission(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn batch_update_job_role_permission(
         &self,
         request: codearts_model::build::BatchUpdateJobRolePermissionRequest,
-    ) -> crate::Result<codearts_model::build::BatchUpdateJobRolePermissionResponse> {
-        self.stub.batch_update_job_role_permission(request).await
+    ) -> codearts_transport::call::Call<
+        '_,
+        codearts_model::build::BatchUpdateJobRolePermissionResponse,
+    > {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.batch_update_job_role_permission(request, options)
+        })
     }
 
     /// Check job count is top limit.
     ///
     /// `GET /v1/job/check/count`
-    pub async fn check_job_count_is_top_limit(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn check_job_count_is_top_limit(
         &self,
         request: codearts_model::build::CheckJobCountIsTopLimitRequest,
-    ) -> crate::Result<codearts_model::build::CheckJobCountIsTopLimitResponse> {
-        self.stub.check_job_count_is_top_limit(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::CheckJobCountIsTopLimitResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.check_job_count_is_top_limit(request, options)
+        })
     }
 
     /// Check job internal.
     ///
     /// `GET /v1/job/permission/internal`
-    pub async fn check_job_internal(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn check_job_internal(
         &self,
         request: codearts_model::build::CheckJobInternalRequest,
-    ) -> crate::Result<codearts_model::build::CheckJobInternalResponse> {
-        self.stub.check_job_internal(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::CheckJobInternalResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.check_job_internal(request, options)
+        })
     }
 
     /// Check job name is exists.
     ///
     /// `GET /v1/job/check/exist`
-    pub async fn check_job_name_is_exists(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn check_job_name_is_exists(
         &self,
         request: codearts_model::build::CheckJobNameIsExistsRequest,
-    ) -> crate::Result<codearts_model::build::CheckJobNameIsExistsResponse> {
-        self.stub.check_job_name_is_exists(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::CheckJobNameIsExistsResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.check_job_name_is_exists(request, options)
+        })
     }
 
     /// Check webhook url.
     ///
     /// `POST /v1/job/check/webhook-url`
-    pub async fn check_webhook_url(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn check_webhook_url(
         &self,
         request: codearts_model::build::CheckWebhookUrlRequest,
-    ) -> crate::Result<codearts_model::build::CheckWebhookUrlResponse> {
-        self.stub.check_webhook_url(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::CheckWebhookUrlResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.check_webhook_url(request, options))
     }
 
     /// Clear recycling jobs.
     ///
     /// `DELETE /v1/job/recycling-empty`
-    pub async fn clear_recycling_jobs(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn clear_recycling_jobs(
         &self,
         request: codearts_model::build::ClearRecyclingJobsRequest,
-    ) -> crate::Result<codearts_model::build::ClearRecyclingJobsResponse> {
-        self.stub.clear_recycling_jobs(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ClearRecyclingJobsResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.clear_recycling_jobs(request, options)
+        })
     }
 
     /// Copy job.
     ///
     /// `POST /v1/job/copy`
-    pub async fn copy_job(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn copy_job(
         &self,
         request: codearts_model::build::CopyJobRequest,
-    ) -> crate::Result<codearts_model::build::CopyJobResponse> {
-        self.stub.copy_job(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::CopyJobResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.copy_job(request, options))
     }
 
     /// Create build job.
     ///
     /// `POST /v3/jobs/create`
-    pub async fn create_build_job(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_build_job(
         &self,
         request: codearts_model::build::CreateBuildJobRequest,
-    ) -> crate::Result<codearts_model::build::CreateBuildJobResponse> {
-        self.stub.create_build_job(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::CreateBuildJobResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.create_build_job(request, options))
     }
 
     /// Create job group.
     ///
     /// `POST /v1/job/{project_id}/group/create`
-    pub async fn create_job_group(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_job_group(
         &self,
         request: codearts_model::build::CreateJobGroupRequest,
-    ) -> crate::Result<codearts_model::build::CreateJobGroupResponse> {
-        self.stub.create_job_group(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::CreateJobGroupResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.create_job_group(request, options))
     }
 
     /// Create new job.
     ///
     /// `POST /v1/job/create`
-    pub async fn create_new_job(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_new_job(
         &self,
         request: codearts_model::build::CreateNewJobRequest,
-    ) -> crate::Result<codearts_model::build::CreateNewJobResponse> {
-        self.stub.create_new_job(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::CreateNewJobResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.create_new_job(request, options))
     }
 
     /// Create template.
     ///
     /// `POST /v1/template/create`
-    pub async fn create_template(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_template(
         &self,
         request: codearts_model::build::CreateTemplateRequest,
-    ) -> crate::Result<codearts_model::build::CreateTemplateResponse> {
-        self.stub.create_template(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::CreateTemplateResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.create_template(request, options))
     }
 
     /// Create templates.
     ///
     /// `POST /v3/templates/create`
-    pub async fn create_templates(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_templates(
         &self,
         request: codearts_model::build::CreateTemplatesRequest,
-    ) -> crate::Result<codearts_model::build::CreateTemplatesResponse> {
-        self.stub.create_templates(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::CreateTemplatesResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.create_templates(request, options))
     }
 
     /// Delete build job.
     ///
     /// `POST /v3/jobs/{job_id}/delete`
-    pub async fn delete_build_job(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn delete_build_job(
         &self,
         request: codearts_model::build::DeleteBuildJobRequest,
-    ) -> crate::Result<codearts_model::build::DeleteBuildJobResponse> {
-        self.stub.delete_build_job(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::DeleteBuildJobResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.delete_build_job(request, options))
     }
 
     /// Delete group.
     ///
     /// `DELETE /v1/job/{project_id}/group/delete`
-    pub async fn delete_group(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_group(
         &self,
         request: codearts_model::build::DeleteGroupRequest,
-    ) -> crate::Result<codearts_model::build::DeleteGroupResponse> {
-        self.stub.delete_group(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::DeleteGroupResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.delete_group(request, options))
     }
 
     /// Delete keystore.
     ///
     /// `DELETE /v2/keystore/{keystore_id}/delete`
-    pub async fn delete_keystore(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_keystore(
         &self,
         request: codearts_model::build::DeleteKeystoreRequest,
-    ) -> crate::Result<codearts_model::build::DeleteKeystoreResponse> {
-        self.stub.delete_keystore(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::DeleteKeystoreResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.delete_keystore(request, options))
     }
 
     /// Delete keystore permission.
     ///
     /// `DELETE /v2/keystore/permission/{permission_id}/delete`
-    pub async fn delete_keystore_permission(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_keystore_permission(
         &self,
         request: codearts_model::build::DeleteKeystorePermissionRequest,
-    ) -> crate::Result<codearts_model::build::DeleteKeystorePermissionResponse> {
-        self.stub.delete_keystore_permission(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::DeleteKeystorePermissionResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.delete_keystore_permission(request, options)
+        })
     }
 
     /// Delete recycling jobs.
     ///
     /// `DELETE /v1/job/recycling-deletion`
-    pub async fn delete_recycling_jobs(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_recycling_jobs(
         &self,
         request: codearts_model::build::DeleteRecyclingJobsRequest,
-    ) -> crate::Result<codearts_model::build::DeleteRecyclingJobsResponse> {
-        self.stub.delete_recycling_jobs(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::DeleteRecyclingJobsResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.delete_recycling_jobs(request, options)
+        })
     }
 
     /// Delete template.
     ///
     /// `DELETE /v1/template/{uuid}/delete`
-    pub async fn delete_template(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_template(
         &self,
         request: codearts_model::build::DeleteTemplateRequest,
-    ) -> crate::Result<codearts_model::build::DeleteTemplateResponse> {
-        self.stub.delete_template(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::DeleteTemplateResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.delete_template(request, options))
     }
 
     /// Delete templates.
     ///
     /// `DELETE /v3/templates/{uuid}/delete`
-    pub async fn delete_templates(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_templates(
         &self,
         request: codearts_model::build::DeleteTemplatesRequest,
-    ) -> crate::Result<codearts_model::build::DeleteTemplatesResponse> {
-        self.stub.delete_templates(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::DeleteTemplatesResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.delete_templates(request, options))
     }
 
     /// Delete the job.
     ///
     /// `DELETE /v1/job/{job_id}/delete`
-    pub async fn delete_the_job(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_the_job(
         &self,
         request: codearts_model::build::DeleteTheJobRequest,
-    ) -> crate::Result<codearts_model::build::DeleteTheJobResponse> {
-        self.stub.delete_the_job(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::DeleteTheJobResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.delete_the_job(request, options))
     }
 
     /// Disable build job.
     ///
     /// `POST /v3/jobs/{job_id}/disable`
-    pub async fn disable_build_job(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn disable_build_job(
         &self,
         request: codearts_model::build::DisableBuildJobRequest,
-    ) -> crate::Result<codearts_model::build::DisableBuildJobResponse> {
-        self.stub.disable_build_job(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::DisableBuildJobResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.disable_build_job(request, options))
     }
 
     /// Disable notice.
     ///
     /// `POST /v3/jobs/notice/{job_id}/disable`
-    pub async fn disable_notice(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn disable_notice(
         &self,
         request: codearts_model::build::DisableNoticeRequest,
-    ) -> crate::Result<codearts_model::build::DisableNoticeResponse> {
-        self.stub.disable_notice(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::DisableNoticeResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.disable_notice(request, options))
     }
 
     /// Disable the job.
     ///
     /// `POST /v1/job/{job_id}/disable`
-    pub async fn disable_the_job(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn disable_the_job(
         &self,
         request: codearts_model::build::DisableTheJobRequest,
-    ) -> crate::Result<codearts_model::build::DisableTheJobResponse> {
-        self.stub.disable_the_job(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::DisableTheJobResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.disable_the_job(request, options))
     }
 
     /// Download build full log.
     ///
     /// `GET /v1/log/{record_id}/download-log`
     ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    ///
     /// The body is not read: stream it from the response.
-    pub async fn download_build_full_log(
+    pub fn download_build_full_log(
         &self,
         request: codearts_model::build::DownloadBuildFullLogRequest,
-    ) -> crate::Result<codearts_transport::StreamingResponse> {
-        self.stub.download_build_full_log(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_transport::StreamingResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.download_build_full_log(request, options)
+        })
     }
 
     /// Download build log.
     ///
     /// `GET /v4/{record_id}/download-log`
     ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    ///
     /// The body is not read: stream it from the response.
-    pub async fn download_build_log(
+    pub fn download_build_log(
         &self,
         request: codearts_model::build::DownloadBuildLogRequest,
-    ) -> crate::Result<codearts_transport::StreamingResponse> {
-        self.stub.download_build_log(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_transport::StreamingResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.download_build_log(request, options)
+        })
     }
 
     /// Download build real time log.
     ///
     /// `GET /v1/log/{job_id}/{build_no}/real-time-log`
-    pub async fn download_build_real_time_log(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn download_build_real_time_log(
         &self,
         request: codearts_model::build::DownloadBuildRealTimeLogRequest,
-    ) -> crate::Result<codearts_model::build::DownloadBuildRealTimeLogResponse> {
-        self.stub.download_build_real_time_log(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::DownloadBuildRealTimeLogResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.download_build_real_time_log(request, options)
+        })
     }
 
     /// Download junit coverage zip.
     ///
     /// `GET /v1/report/junit/coverage/download`
     ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    ///
     /// The body is not read: stream it from the response.
-    pub async fn download_junit_coverage_zip(
+    pub fn download_junit_coverage_zip(
         &self,
         request: codearts_model::build::DownloadJunitCoverageZipRequest,
-    ) -> crate::Result<codearts_transport::StreamingResponse> {
-        self.stub.download_junit_coverage_zip(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_transport::StreamingResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.download_junit_coverage_zip(request, options)
+        })
     }
 
     /// Download keystore.
     ///
     /// `GET /v3/keystore`
     ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    ///
     /// The body is not read: stream it from the response.
-    pub async fn download_keystore(
+    pub fn download_keystore(
         &self,
         request: codearts_model::build::DownloadKeystoreRequest,
-    ) -> crate::Result<codearts_transport::StreamingResponse> {
-        self.stub.download_keystore(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_transport::StreamingResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.download_keystore(request, options))
     }
 
     /// Download keystore by name.
     ///
     /// `GET /v2/keystore/download`
     ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    ///
     /// The body is not read: stream it from the response.
-    pub async fn download_keystore_by_name(
+    pub fn download_keystore_by_name(
         &self,
         request: codearts_model::build::DownloadKeystoreByNameRequest,
-    ) -> crate::Result<codearts_transport::StreamingResponse> {
-        self.stub.download_keystore_by_name(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_transport::StreamingResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.download_keystore_by_name(request, options)
+        })
     }
 
     /// Download log by record id.
     ///
     /// `GET /v3/{record_id}/download-log`
     ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    ///
     /// The body is not read: stream it from the response.
-    pub async fn download_log_by_record_id(
+    pub fn download_log_by_record_id(
         &self,
         request: codearts_model::build::DownloadLogByRecordIdRequest,
-    ) -> crate::Result<codearts_transport::StreamingResponse> {
-        self.stub.download_log_by_record_id(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_transport::StreamingResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.download_log_by_record_id(request, options)
+        })
     }
 
     /// Download real time log.
     ///
     /// `GET /v3/jobs/{job_id}/{build_no}/real-time-log`
-    pub async fn download_real_time_log(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn download_real_time_log(
         &self,
         request: codearts_model::build::DownloadRealTimeLogRequest,
-    ) -> crate::Result<codearts_model::build::DownloadRealTimeLogResponse> {
-        self.stub.download_real_time_log(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::DownloadRealTimeLogResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.download_real_time_log(request, options)
+        })
     }
 
     /// Download task log.
     ///
     /// `GET /v4/{record_id}/task-log`
     ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    ///
     /// The body is not read: stream it from the response.
-    pub async fn download_task_log(
+    pub fn download_task_log(
         &self,
         request: codearts_model::build::DownloadTaskLogRequest,
-    ) -> crate::Result<codearts_transport::StreamingResponse> {
-        self.stub.download_task_log(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_transport::StreamingResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.download_task_log(request, options))
     }
 
     /// Enable build job.
     ///
     /// `POST /v3/jobs/{job_id}/recover`
-    pub async fn enable_build_job(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn enable_build_job(
         &self,
         request: codearts_model::build::EnableBuildJobRequest,
-    ) -> crate::Result<codearts_model::build::EnableBuildJobResponse> {
-        self.stub.enable_build_job(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::EnableBuildJobResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.enable_build_job(request, options))
     }
 
     /// Execute job.
     ///
     /// `POST /v1/job/execute`
-    pub async fn execute_job(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn execute_job(
         &self,
         request: codearts_model::build::ExecuteJobRequest,
-    ) -> crate::Result<codearts_model::build::ExecuteJobResponse> {
-        self.stub.execute_job(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ExecuteJobResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.execute_job(request, options))
     }
 
     /// List brief record.
     ///
     /// `POST /v1/record/brief`
-    pub async fn list_brief_record(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_brief_record(
         &self,
         request: codearts_model::build::ListBriefRecordRequest,
-    ) -> crate::Result<codearts_model::build::ListBriefRecordResponse> {
-        self.stub.list_brief_record(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListBriefRecordResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_brief_record(request, options))
     }
 
     /// List build info record.
     ///
     /// `GET /v3/jobs/{job_id}/build-info-records`
-    pub async fn list_build_info_record(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_build_info_record(
         &self,
         request: codearts_model::build::ListBuildInfoRecordRequest,
-    ) -> crate::Result<codearts_model::build::ListBuildInfoRecordResponse> {
-        self.stub.list_build_info_record(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListBuildInfoRecordResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_build_info_record(request, options)
+        })
     }
 
     /// List build info record by job id.
     ///
     /// `GET /v1/record/{job_id}/list`
-    pub async fn list_build_info_record_by_job_id(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_build_info_record_by_job_id(
         &self,
         request: codearts_model::build::ListBuildInfoRecordByJobIdRequest,
-    ) -> crate::Result<codearts_model::build::ListBuildInfoRecordByJobIdResponse> {
-        self.stub.list_build_info_record_by_job_id(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListBuildInfoRecordByJobIdResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_build_info_record_by_job_id(request, options)
+        })
     }
 
     /// List build parameter.
     ///
     /// `GET /v1/job/{job_id}/{build_no}/history-parameters`
-    pub async fn list_build_parameter(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_build_parameter(
         &self,
         request: codearts_model::build::ListBuildParameterRequest,
-    ) -> crate::Result<codearts_model::build::ListBuildParameterResponse> {
-        self.stub.list_build_parameter(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListBuildParameterResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_build_parameter(request, options)
+        })
     }
 
     /// List custom template.
     ///
     /// `GET /v1/template/custom`
-    pub async fn list_custom_template(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_custom_template(
         &self,
         request: codearts_model::build::ListCustomTemplateRequest,
-    ) -> crate::Result<codearts_model::build::ListCustomTemplateResponse> {
-        self.stub.list_custom_template(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListCustomTemplateResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_custom_template(request, options)
+        })
     }
 
     /// List end points.
     ///
     /// `GET /v1/job/{project_id}/nexus`
-    pub async fn list_end_points(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_end_points(
         &self,
         request: codearts_model::build::ListEndPointsRequest,
-    ) -> crate::Result<codearts_model::build::ListEndPointsResponse> {
-        self.stub.list_end_points(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListEndPointsResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_end_points(request, options))
     }
 
     /// List group tree.
     ///
     /// `GET /v1/job/{project_id}/group/tree`
-    pub async fn list_group_tree(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_group_tree(
         &self,
         request: codearts_model::build::ListGroupTreeRequest,
-    ) -> crate::Result<codearts_model::build::ListGroupTreeResponse> {
-        self.stub.list_group_tree(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListGroupTreeResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_group_tree(request, options))
     }
 
     /// List job.
     ///
     /// `GET /v1/job/list`
-    pub async fn list_job(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_job(
         &self,
         request: codearts_model::build::ListJobRequest,
-    ) -> crate::Result<codearts_model::build::ListJobResponse> {
-        self.stub.list_job(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListJobResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_job(request, options))
     }
 
     /// List job config.
     ///
     /// `GET /v3/jobs/{job_id}/query`
-    pub async fn list_job_config(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_job_config(
         &self,
         request: codearts_model::build::ListJobConfigRequest,
-    ) -> crate::Result<codearts_model::build::ListJobConfigResponse> {
-        self.stub.list_job_config(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListJobConfigResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_job_config(request, options))
     }
 
     /// List junit coverage summary.
     ///
     /// `GET /v1/report/junit/coverage/list`
-    pub async fn list_junit_coverage_summary(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_junit_coverage_summary(
         &self,
         request: codearts_model::build::ListJunitCoverageSummaryRequest,
-    ) -> crate::Result<codearts_model::build::ListJunitCoverageSummaryResponse> {
-        self.stub.list_junit_coverage_summary(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListJunitCoverageSummaryResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_junit_coverage_summary(request, options)
+        })
     }
 
     /// List keystore.
     ///
     /// `GET /v2/keystore/name`
-    pub async fn list_keystore(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_keystore(
         &self,
         request: codearts_model::build::ListKeystoreRequest,
-    ) -> crate::Result<codearts_model::build::ListKeystoreResponse> {
-        self.stub.list_keystore(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListKeystoreResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_keystore(request, options))
     }
 
     /// List keystore search.
     ///
     /// `GET /v2/keystore/list`
-    pub async fn list_keystore_search(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_keystore_search(
         &self,
         request: codearts_model::build::ListKeystoreSearchRequest,
-    ) -> crate::Result<codearts_model::build::ListKeystoreSearchResponse> {
-        self.stub.list_keystore_search(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListKeystoreSearchResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_keystore_search(request, options)
+        })
     }
 
     /// List notice.
     ///
     /// `GET /v3/jobs/notice/{job_id}/query`
-    pub async fn list_notice(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_notice(
         &self,
         request: codearts_model::build::ListNoticeRequest,
-    ) -> crate::Result<codearts_model::build::ListNoticeResponse> {
-        self.stub.list_notice(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListNoticeResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_notice(request, options))
     }
 
     /// List official template.
     ///
     /// `GET /v1/template/officialtemplates`
-    pub async fn list_official_template(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_official_template(
         &self,
         request: codearts_model::build::ListOfficialTemplateRequest,
-    ) -> crate::Result<codearts_model::build::ListOfficialTemplateResponse> {
-        self.stub.list_official_template(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListOfficialTemplateResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_official_template(request, options)
+        })
     }
 
     /// List project jobs.
     ///
     /// `GET /v1/job/{project_id}/list`
-    pub async fn list_project_jobs(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_project_jobs(
         &self,
         request: codearts_model::build::ListProjectJobsRequest,
-    ) -> crate::Result<codearts_model::build::ListProjectJobsResponse> {
-        self.stub.list_project_jobs(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListProjectJobsResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_project_jobs(request, options))
     }
 
     /// List recommend official template.
     ///
     /// `POST /v1/template/recommend`
-    pub async fn list_recommend_official_template(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_recommend_official_template(
         &self,
         request: codearts_model::build::ListRecommendOfficialTemplateRequest,
-    ) -> crate::Result<codearts_model::build::ListRecommendOfficialTemplateResponse> {
-        self.stub.list_recommend_official_template(request).await
+    ) -> codearts_transport::call::Call<
+        '_,
+        codearts_model::build::ListRecommendOfficialTemplateResponse,
+    > {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_recommend_official_template(request, options)
+        })
     }
 
     /// List records.
     ///
     /// `GET /v1/record/{build_project_id}/records`
-    pub async fn list_records(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_records(
         &self,
         request: codearts_model::build::ListRecordsRequest,
-    ) -> crate::Result<codearts_model::build::ListRecordsResponse> {
-        self.stub.list_records(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListRecordsResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_records(request, options))
     }
 
     /// List recycling job.
     ///
     /// `GET /v1/job/recycling-jobs`
-    pub async fn list_recycling_job(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_recycling_job(
         &self,
         request: codearts_model::build::ListRecyclingJobRequest,
-    ) -> crate::Result<codearts_model::build::ListRecyclingJobResponse> {
-        self.stub.list_recycling_job(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListRecyclingJobResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_recycling_job(request, options)
+        })
     }
 
     /// List related project info.
     ///
     /// `GET /v1/domain/project/related-page`
-    pub async fn list_related_project_info(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_related_project_info(
         &self,
         request: codearts_model::build::ListRelatedProjectInfoRequest,
-    ) -> crate::Result<codearts_model::build::ListRelatedProjectInfoResponse> {
-        self.stub.list_related_project_info(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListRelatedProjectInfoResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_related_project_info(request, options)
+        })
     }
 
     /// List repo branch.
     ///
     /// `GET /v1/report/branches`
-    pub async fn list_repo_branch(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_repo_branch(
         &self,
         request: codearts_model::build::ListRepoBranchRequest,
-    ) -> crate::Result<codearts_model::build::ListRepoBranchResponse> {
-        self.stub.list_repo_branch(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListRepoBranchResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_repo_branch(request, options))
     }
 
     /// List repository.
     ///
     /// `GET /v1/report/{job_id}/repositories`
-    pub async fn list_repository(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_repository(
         &self,
         request: codearts_model::build::ListRepositoryRequest,
-    ) -> crate::Result<codearts_model::build::ListRepositoryResponse> {
-        self.stub.list_repository(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListRepositoryResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_repository(request, options))
     }
 
     /// List templates.
     ///
     /// `GET /v3/templates/query`
-    pub async fn list_templates(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_templates(
         &self,
         request: codearts_model::build::ListTemplatesRequest,
-    ) -> crate::Result<codearts_model::build::ListTemplatesResponse> {
-        self.stub.list_templates(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListTemplatesResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_templates(request, options))
     }
 
     /// List update job history.
     ///
     /// `GET /v1/job/{job_id}/history`
-    pub async fn list_update_job_history(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_update_job_history(
         &self,
         request: codearts_model::build::ListUpdateJobHistoryRequest,
-    ) -> crate::Result<codearts_model::build::ListUpdateJobHistoryResponse> {
-        self.stub.list_update_job_history(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ListUpdateJobHistoryResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_update_job_history(request, options)
+        })
     }
 
     /// Move group.
     ///
     /// `POST /v1/job/{project_id}/group/move`
-    pub async fn move_group(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn move_group(
         &self,
         request: codearts_model::build::MoveGroupRequest,
-    ) -> crate::Result<codearts_model::build::MoveGroupResponse> {
-        self.stub.move_group(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::MoveGroupResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.move_group(request, options))
     }
 
     /// Remover favourite custom template.
     ///
     /// `POST /v1/template/custom/{uuid}/unfollow`
-    pub async fn remover_favourite_custom_template(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn remover_favourite_custom_template(
         &self,
         request: codearts_model::build::RemoverFavouriteCustomTemplateRequest,
-    ) -> crate::Result<codearts_model::build::RemoverFavouriteCustomTemplateResponse> {
-        self.stub.remover_favourite_custom_template(request).await
+    ) -> codearts_transport::call::Call<
+        '_,
+        codearts_model::build::RemoverFavouriteCustomTemplateResponse,
+    > {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.remover_favourite_custom_template(request, options)
+        })
     }
 
     /// Remover favourite official template.
     ///
     /// `POST /v1/template/official/{uuid}/unfollow`
-    pub async fn remover_favourite_official_template(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn remover_favourite_official_template(
         &self,
         request: codearts_model::build::RemoverFavouriteOfficialTemplateRequest,
-    ) -> crate::Result<codearts_model::build::RemoverFavouriteOfficialTemplateResponse> {
-        self.stub.remover_favourite_official_template(request).await
+    ) -> codearts_transport::call::Call<
+        '_,
+        codearts_model::build::RemoverFavouriteOfficialTemplateResponse,
+    > {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.remover_favourite_official_template(request, options)
+        })
     }
 
     /// Remover favourite task.
     ///
     /// `POST /v1/job/{job_id}/unfollow`
-    pub async fn remover_favourite_task(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn remover_favourite_task(
         &self,
         request: codearts_model::build::RemoverFavouriteTaskRequest,
-    ) -> crate::Result<codearts_model::build::RemoverFavouriteTaskResponse> {
-        self.stub.remover_favourite_task(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::RemoverFavouriteTaskResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.remover_favourite_task(request, options)
+        })
     }
 
     /// Restore recycling jobs.
     ///
     /// `POST /v1/job/recycling-restoration`
-    pub async fn restore_recycling_jobs(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn restore_recycling_jobs(
         &self,
         request: codearts_model::build::RestoreRecyclingJobsRequest,
-    ) -> crate::Result<codearts_model::build::RestoreRecyclingJobsResponse> {
-        self.stub.restore_recycling_jobs(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::RestoreRecyclingJobsResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.restore_recycling_jobs(request, options)
+        })
     }
 
     /// Run job.
     ///
     /// `POST /v3/jobs/build`
-    pub async fn run_job(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn run_job(
         &self,
         request: codearts_model::build::RunJobRequest,
-    ) -> crate::Result<codearts_model::build::RunJobResponse> {
-        self.stub.run_job(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::RunJobResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.run_job(request, options))
     }
 
     /// Save template used info.
     ///
     /// `POST /v1/template/used-info`
-    pub async fn save_template_used_info(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn save_template_used_info(
         &self,
         request: codearts_model::build::SaveTemplateUsedInfoRequest,
-    ) -> crate::Result<codearts_model::build::SaveTemplateUsedInfoResponse> {
-        self.stub.save_template_used_info(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::SaveTemplateUsedInfoResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.save_template_used_info(request, options)
+        })
     }
 
     /// Set keep time.
     ///
     /// `POST /v1/job/keep-time`
-    pub async fn set_keep_time(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn set_keep_time(
         &self,
         request: codearts_model::build::SetKeepTimeRequest,
-    ) -> crate::Result<codearts_model::build::SetKeepTimeResponse> {
-        self.stub.set_keep_time(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::SetKeepTimeResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.set_keep_time(request, options))
     }
 
     /// Show action i info.
     ///
     /// `GET /v1/log/stage/page`
-    pub async fn show_action_i_info(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_action_i_info(
         &self,
         request: codearts_model::build::ShowActionIInfoRequest,
-    ) -> crate::Result<codearts_model::build::ShowActionIInfoResponse> {
-        self.stub.show_action_i_info(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowActionIInfoResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_action_i_info(request, options)
+        })
     }
 
     /// Show available inner spec.
     ///
     /// `GET /v2/resource/spec`
-    pub async fn show_available_inner_spec(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_available_inner_spec(
         &self,
         request: codearts_model::build::ShowAvailableInnerSpecRequest,
-    ) -> crate::Result<codearts_model::build::ShowAvailableInnerSpecResponse> {
-        self.stub.show_available_inner_spec(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowAvailableInnerSpecResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_available_inner_spec(request, options)
+        })
     }
 
     /// Show build details.
     ///
     /// `GET /v1/job/{job_id}/{build_no}/build-info`
-    pub async fn show_build_details(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_build_details(
         &self,
         request: codearts_model::build::ShowBuildDetailsRequest,
-    ) -> crate::Result<codearts_model::build::ShowBuildDetailsResponse> {
-        self.stub.show_build_details(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowBuildDetailsResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_build_details(request, options)
+        })
     }
 
     /// Show build info record.
     ///
     /// `GET /v1/record/{job_id}/{build_no}/build-info-record`
-    pub async fn show_build_info_record(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_build_info_record(
         &self,
         request: codearts_model::build::ShowBuildInfoRecordRequest,
-    ) -> crate::Result<codearts_model::build::ShowBuildInfoRecordResponse> {
-        self.stub.show_build_info_record(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowBuildInfoRecordResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_build_info_record(request, options)
+        })
     }
 
     /// Show build params list.
     ///
     /// `GET /v1/job/build-params`
-    pub async fn show_build_params_list(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_build_params_list(
         &self,
         request: codearts_model::build::ShowBuildParamsListRequest,
-    ) -> crate::Result<codearts_model::build::ShowBuildParamsListResponse> {
-        self.stub.show_build_params_list(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowBuildParamsListResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_build_params_list(request, options)
+        })
     }
 
     /// Show build record.
     ///
     /// `GET /v1/record/{record_id}/info`
-    pub async fn show_build_record(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_build_record(
         &self,
         request: codearts_model::build::ShowBuildRecordRequest,
-    ) -> crate::Result<codearts_model::build::ShowBuildRecordResponse> {
-        self.stub.show_build_record(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowBuildRecordResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_build_record(request, options))
     }
 
     /// Show build record build script.
     ///
     /// `GET /v1/record/{record_id}/build-script`
-    pub async fn show_build_record_build_script(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_build_record_build_script(
         &self,
         request: codearts_model::build::ShowBuildRecordBuildScriptRequest,
-    ) -> crate::Result<codearts_model::build::ShowBuildRecordBuildScriptResponse> {
-        self.stub.show_build_record_build_script(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowBuildRecordBuildScriptResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_build_record_build_script(request, options)
+        })
     }
 
     /// Show build record flow graph.
     ///
     /// `GET /v1/record/{build_flow_record_id}/flow-graph`
-    pub async fn show_build_record_flow_graph(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_build_record_flow_graph(
         &self,
         request: codearts_model::build::ShowBuildRecordFlowGraphRequest,
-    ) -> crate::Result<codearts_model::build::ShowBuildRecordFlowGraphResponse> {
-        self.stub.show_build_record_flow_graph(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowBuildRecordFlowGraphResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_build_record_flow_graph(request, options)
+        })
     }
 
     /// Show build record full stages.
     ///
     /// `GET /v1/record/{record_id}/full-stages`
-    pub async fn show_build_record_full_stages(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_build_record_full_stages(
         &self,
         request: codearts_model::build::ShowBuildRecordFullStagesRequest,
-    ) -> crate::Result<codearts_model::build::ShowBuildRecordFullStagesResponse> {
-        self.stub.show_build_record_full_stages(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowBuildRecordFullStagesResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_build_record_full_stages(request, options)
+        })
     }
 
     /// Show copy name.
     ///
     /// `GET /v1/job/{job_id}/copy-name`
-    pub async fn show_copy_name(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_copy_name(
         &self,
         request: codearts_model::build::ShowCopyNameRequest,
-    ) -> crate::Result<codearts_model::build::ShowCopyNameResponse> {
-        self.stub.show_copy_name(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowCopyNameResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_copy_name(request, options))
     }
 
     /// Show default build parameters.
     ///
     /// `GET /v1/job/default-parameters`
-    pub async fn show_default_build_parameters(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_default_build_parameters(
         &self,
         request: codearts_model::build::ShowDefaultBuildParametersRequest,
-    ) -> crate::Result<codearts_model::build::ShowDefaultBuildParametersResponse> {
-        self.stub.show_default_build_parameters(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowDefaultBuildParametersResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_default_build_parameters(request, options)
+        })
     }
 
     /// Show default project permission.
     ///
     /// `GET /v1/job/project/default-permission`
-    pub async fn show_default_project_permission(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_default_project_permission(
         &self,
         request: codearts_model::build::ShowDefaultProjectPermissionRequest,
-    ) -> crate::Result<codearts_model::build::ShowDefaultProjectPermissionResponse> {
-        self.stub.show_default_project_permission(request).await
+    ) -> codearts_transport::call::Call<
+        '_,
+        codearts_model::build::ShowDefaultProjectPermissionResponse,
+    > {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_default_project_permission(request, options)
+        })
     }
 
     /// Show disable.
     ///
     /// `GET /v1/job/{job_id}/check/disable`
-    pub async fn show_disable(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_disable(
         &self,
         request: codearts_model::build::ShowDisableRequest,
-    ) -> crate::Result<codearts_model::build::ShowDisableResponse> {
-        self.stub.show_disable(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowDisableResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_disable(request, options))
     }
 
     /// Show dockerfile template.
     ///
     /// `GET /v1/image/dockerfile-template`
     ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    ///
     /// The body is not read: stream it from the response.
-    pub async fn show_dockerfile_template(
+    pub fn show_dockerfile_template(
         &self,
         request: codearts_model::build::ShowDockerfileTemplateRequest,
-    ) -> crate::Result<codearts_transport::StreamingResponse> {
-        self.stub.show_dockerfile_template(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_transport::StreamingResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_dockerfile_template(request, options)
+        })
     }
 
     /// Show domain status.
     ///
     /// `GET /v1/domain/status`
-    pub async fn show_domain_status(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_domain_status(
         &self,
         request: codearts_model::build::ShowDomainStatusRequest,
-    ) -> crate::Result<codearts_model::build::ShowDomainStatusResponse> {
-        self.stub.show_domain_status(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowDomainStatusResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_domain_status(request, options)
+        })
     }
 
     /// Show domains statuses.
     ///
     /// `POST /v1/domain/domains-statuses`
-    pub async fn show_domains_statuses(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_domains_statuses(
         &self,
         request: codearts_model::build::ShowDomainsStatusesRequest,
-    ) -> crate::Result<codearts_model::build::ShowDomainsStatusesResponse> {
-        self.stub.show_domains_statuses(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowDomainsStatusesResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_domains_statuses(request, options)
+        })
     }
 
     /// Show flow graph.
     ///
     /// `GET /v3/{build_flow_record_id}/flow-graph`
-    pub async fn show_flow_graph(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_flow_graph(
         &self,
         request: codearts_model::build::ShowFlowGraphRequest,
-    ) -> crate::Result<codearts_model::build::ShowFlowGraphResponse> {
-        self.stub.show_flow_graph(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowFlowGraphResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_flow_graph(request, options))
     }
 
     /// Show history details.
     ///
     /// `GET /v3/jobs/{job_id}/{build_number}/history-details`
-    pub async fn show_history_details(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_history_details(
         &self,
         request: codearts_model::build::ShowHistoryDetailsRequest,
-    ) -> crate::Result<codearts_model::build::ShowHistoryDetailsResponse> {
-        self.stub.show_history_details(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowHistoryDetailsResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_history_details(request, options)
+        })
     }
 
     /// Show image template list.
     ///
     /// `GET /v1/image/templates`
-    pub async fn show_image_template_list(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_image_template_list(
         &self,
         request: codearts_model::build::ShowImageTemplateListRequest,
-    ) -> crate::Result<codearts_model::build::ShowImageTemplateListResponse> {
-        self.stub.show_image_template_list(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowImageTemplateListResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_image_template_list(request, options)
+        })
     }
 
     /// Show job build record detail.
     ///
     /// `GET /v1/record/{job_id}/{build_no}/record-info`
-    pub async fn show_job_build_record_detail(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_job_build_record_detail(
         &self,
         request: codearts_model::build::ShowJobBuildRecordDetailRequest,
-    ) -> crate::Result<codearts_model::build::ShowJobBuildRecordDetailResponse> {
-        self.stub.show_job_build_record_detail(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowJobBuildRecordDetailResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_job_build_record_detail(request, options)
+        })
     }
 
     /// Show job build success ratio.
     ///
     /// `GET /v1/report/ratio`
-    pub async fn show_job_build_success_ratio(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_job_build_success_ratio(
         &self,
         request: codearts_model::build::ShowJobBuildSuccessRatioRequest,
-    ) -> crate::Result<codearts_model::build::ShowJobBuildSuccessRatioResponse> {
-        self.stub.show_job_build_success_ratio(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowJobBuildSuccessRatioResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_job_build_success_ratio(request, options)
+        })
     }
 
     /// Show job build time.
     ///
     /// `GET /v1/report/time`
-    pub async fn show_job_build_time(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_job_build_time(
         &self,
         request: codearts_model::build::ShowJobBuildTimeRequest,
-    ) -> crate::Result<codearts_model::build::ShowJobBuildTimeResponse> {
-        self.stub.show_job_build_time(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowJobBuildTimeResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_job_build_time(request, options)
+        })
     }
 
     /// Show job config.
     ///
     /// `GET /v1/job/{job_id}/config`
-    pub async fn show_job_config(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_job_config(
         &self,
         request: codearts_model::build::ShowJobConfigRequest,
-    ) -> crate::Result<codearts_model::build::ShowJobConfigResponse> {
-        self.stub.show_job_config(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowJobConfigResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_job_config(request, options))
     }
 
     /// Show job config diff.
     ///
     /// `GET /v1/job/{job_id}/diff`
-    pub async fn show_job_config_diff(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_job_config_diff(
         &self,
         request: codearts_model::build::ShowJobConfigDiffRequest,
-    ) -> crate::Result<codearts_model::build::ShowJobConfigDiffResponse> {
-        self.stub.show_job_config_diff(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowJobConfigDiffResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_job_config_diff(request, options)
+        })
     }
 
     /// Show job info.
     ///
     /// `GET /v1/job/{job_id}/info`
-    pub async fn show_job_info(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_job_info(
         &self,
         request: codearts_model::build::ShowJobInfoRequest,
-    ) -> crate::Result<codearts_model::build::ShowJobInfoResponse> {
-        self.stub.show_job_info(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowJobInfoResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_job_info(request, options))
     }
 
     /// Show job list by project id.
     ///
     /// `GET /v3/{project_id}/jobs`
-    pub async fn show_job_list_by_project_id(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_job_list_by_project_id(
         &self,
         request: codearts_model::build::ShowJobListByProjectIdRequest,
-    ) -> crate::Result<codearts_model::build::ShowJobListByProjectIdResponse> {
-        self.stub.show_job_list_by_project_id(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowJobListByProjectIdResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_job_list_by_project_id(request, options)
+        })
     }
 
     /// Show job notice config info.
     ///
     /// `GET /v1/job/{job_id}/notice`
-    pub async fn show_job_notice_config_info(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_job_notice_config_info(
         &self,
         request: codearts_model::build::ShowJobNoticeConfigInfoRequest,
-    ) -> crate::Result<codearts_model::build::ShowJobNoticeConfigInfoResponse> {
-        self.stub.show_job_notice_config_info(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowJobNoticeConfigInfoResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_job_notice_config_info(request, options)
+        })
     }
 
     /// Show job pipeline info.
     ///
     /// `GET /v1/job/{job_id}/pipeline-info`
-    pub async fn show_job_pipeline_info(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_job_pipeline_info(
         &self,
         request: codearts_model::build::ShowJobPipelineInfoRequest,
-    ) -> crate::Result<codearts_model::build::ShowJobPipelineInfoResponse> {
-        self.stub.show_job_pipeline_info(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowJobPipelineInfoResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_job_pipeline_info(request, options)
+        })
     }
 
     /// Show job role permission.
     ///
     /// `GET /v1/job/permission/role`
-    pub async fn show_job_role_permission(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_job_role_permission(
         &self,
         request: codearts_model::build::ShowJobRolePermissionRequest,
-    ) -> crate::Result<codearts_model::build::ShowJobRolePermissionResponse> {
-        self.stub.show_job_role_permission(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowJobRolePermissionResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_job_role_permission(request, options)
+        })
     }
 
     /// Show job status.
     ///
     /// `GET /v3/jobs/{job_id}/status`
-    pub async fn show_job_status(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_job_status(
         &self,
         request: codearts_model::build::ShowJobStatusRequest,
-    ) -> crate::Result<codearts_model::build::ShowJobStatusResponse> {
-        self.stub.show_job_status(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowJobStatusResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_job_status(request, options))
     }
 
     /// Show job step status.
     ///
     /// `GET /v1/job/{job_id}/status`
-    pub async fn show_job_step_status(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_job_step_status(
         &self,
         request: codearts_model::build::ShowJobStepStatusRequest,
-    ) -> crate::Result<codearts_model::build::ShowJobStepStatusResponse> {
-        self.stub.show_job_step_status(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowJobStepStatusResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_job_step_status(request, options)
+        })
     }
 
     /// Show job success ratio.
     ///
     /// `GET /v3/jobs/{job_id}/success-ratio`
-    pub async fn show_job_success_ratio(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_job_success_ratio(
         &self,
         request: codearts_model::build::ShowJobSuccessRatioRequest,
-    ) -> crate::Result<codearts_model::build::ShowJobSuccessRatioResponse> {
-        self.stub.show_job_success_ratio(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowJobSuccessRatioResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_job_success_ratio(request, options)
+        })
     }
 
     /// Show job system parameters.
     ///
     /// `GET /v1/job/system-parameters`
-    pub async fn show_job_system_parameters(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_job_system_parameters(
         &self,
         request: codearts_model::build::ShowJobSystemParametersRequest,
-    ) -> crate::Result<codearts_model::build::ShowJobSystemParametersResponse> {
-        self.stub.show_job_system_parameters(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowJobSystemParametersResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_job_system_parameters(request, options)
+        })
     }
 
     /// Show job total.
     ///
     /// `GET /v1/record/{build_project_id}/statistics`
-    pub async fn show_job_total(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_job_total(
         &self,
         request: codearts_model::build::ShowJobTotalRequest,
-    ) -> crate::Result<codearts_model::build::ShowJobTotalResponse> {
-        self.stub.show_job_total(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowJobTotalResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_job_total(request, options))
     }
 
     /// Show keystore permission.
     ///
     /// `GET /v2/keystore/permission/{keystore_id}/query`
-    pub async fn show_keystore_permission(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_keystore_permission(
         &self,
         request: codearts_model::build::ShowKeystorePermissionRequest,
-    ) -> crate::Result<codearts_model::build::ShowKeystorePermissionResponse> {
-        self.stub.show_keystore_permission(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowKeystorePermissionResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_keystore_permission(request, options)
+        })
     }
 
     /// Show last history.
     ///
     /// `GET /v3/jobs/{project_id}/last-history`
-    pub async fn show_last_history(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_last_history(
         &self,
         request: codearts_model::build::ShowLastHistoryRequest,
-    ) -> crate::Result<codearts_model::build::ShowLastHistoryResponse> {
-        self.stub.show_last_history(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowLastHistoryResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_last_history(request, options))
     }
 
     /// Show list history.
     ///
     /// `GET /v3/jobs/{job_id}/history`
-    pub async fn show_list_history(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_list_history(
         &self,
         request: codearts_model::build::ShowListHistoryRequest,
-    ) -> crate::Result<codearts_model::build::ShowListHistoryResponse> {
-        self.stub.show_list_history(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowListHistoryResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_list_history(request, options))
     }
 
     /// Show list period history.
     ///
     /// `GET /v3/jobs/{job_id}/period-history`
-    pub async fn show_list_period_history(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_list_period_history(
         &self,
         request: codearts_model::build::ShowListPeriodHistoryRequest,
-    ) -> crate::Result<codearts_model::build::ShowListPeriodHistoryResponse> {
-        self.stub.show_list_period_history(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowListPeriodHistoryResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_list_period_history(request, options)
+        })
     }
 
     /// Show output info.
     ///
     /// `GET /v3/jobs/{job_id}/{build_no}/output-info`
-    pub async fn show_output_info(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_output_info(
         &self,
         request: codearts_model::build::ShowOutputInfoRequest,
-    ) -> crate::Result<codearts_model::build::ShowOutputInfoResponse> {
-        self.stub.show_output_info(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowOutputInfoResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_output_info(request, options))
     }
 
     /// Show package spec count down.
     ///
     /// `POST /v2/resource/countdown`
-    pub async fn show_package_spec_count_down(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_package_spec_count_down(
         &self,
         request: codearts_model::build::ShowPackageSpecCountDownRequest,
-    ) -> crate::Result<codearts_model::build::ShowPackageSpecCountDownResponse> {
-        self.stub.show_package_spec_count_down(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowPackageSpecCountDownResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_package_spec_count_down(request, options)
+        })
     }
 
     /// Show project job permission.
     ///
     /// `GET /v1/job/permission`
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
     ///
     /// # Example
     ///
@@ -1188,240 +1712,339 @@ impl BuildClient {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn show_project_job_permission(
+    pub fn show_project_job_permission(
         &self,
         request: codearts_model::build::ShowProjectJobPermissionRequest,
-    ) -> crate::Result<codearts_model::build::ShowProjectJobPermissionResponse> {
-        self.stub.show_project_job_permission(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowProjectJobPermissionResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_project_job_permission(request, options)
+        })
     }
 
     /// Show project permission.
     ///
     /// `GET /v1/domain/user-permission`
-    pub async fn show_project_permission(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_project_permission(
         &self,
         request: codearts_model::build::ShowProjectPermissionRequest,
-    ) -> crate::Result<codearts_model::build::ShowProjectPermissionResponse> {
-        self.stub.show_project_permission(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowProjectPermissionResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_project_permission(request, options)
+        })
     }
 
     /// Show record detail.
     ///
     /// `GET /v4/jobs/{job_id}/{build_no}/record-info`
-    pub async fn show_record_detail(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_record_detail(
         &self,
         request: codearts_model::build::ShowRecordDetailRequest,
-    ) -> crate::Result<codearts_model::build::ShowRecordDetailResponse> {
-        self.stub.show_record_detail(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowRecordDetailResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_record_detail(request, options)
+        })
     }
 
     /// Show record info.
     ///
     /// `GET /v3/jobs/{job_id}/{build_no}/record-info`
-    pub async fn show_record_info(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_record_info(
         &self,
         request: codearts_model::build::ShowRecordInfoRequest,
-    ) -> crate::Result<codearts_model::build::ShowRecordInfoResponse> {
-        self.stub.show_record_info(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowRecordInfoResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_record_info(request, options))
     }
 
     /// Show related project.
     ///
     /// `GET /v1/domain/project/related`
-    pub async fn show_related_project(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_related_project(
         &self,
         request: codearts_model::build::ShowRelatedProjectRequest,
-    ) -> crate::Result<codearts_model::build::ShowRelatedProjectResponse> {
-        self.stub.show_related_project(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowRelatedProjectResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_related_project(request, options)
+        })
     }
 
     /// Show report summary.
     ///
     /// `GET /v1/report/{job_id}/summary`
-    pub async fn show_report_summary(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_report_summary(
         &self,
         request: codearts_model::build::ShowReportSummaryRequest,
-    ) -> crate::Result<codearts_model::build::ShowReportSummaryResponse> {
-        self.stub.show_report_summary(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowReportSummaryResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_report_summary(request, options)
+        })
     }
 
     /// Show running status.
     ///
     /// `GET /v1/job/{job_id}/running-status`
-    pub async fn show_running_status(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_running_status(
         &self,
         request: codearts_model::build::ShowRunningStatusRequest,
-    ) -> crate::Result<codearts_model::build::ShowRunningStatusResponse> {
-        self.stub.show_running_status(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowRunningStatusResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_running_status(request, options)
+        })
     }
 
     /// Show summary build job info.
     ///
     /// `GET /v1/domain/job-summary`
-    pub async fn show_summary_build_job_info(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_summary_build_job_info(
         &self,
         request: codearts_model::build::ShowSummaryBuildJobInfoRequest,
-    ) -> crate::Result<codearts_model::build::ShowSummaryBuildJobInfoResponse> {
-        self.stub.show_summary_build_job_info(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowSummaryBuildJobInfoResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_summary_build_job_info(request, options)
+        })
     }
 
     /// Show template.
     ///
     /// `GET /v1/template/{uuid}/custom`
-    pub async fn show_template(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_template(
         &self,
         request: codearts_model::build::ShowTemplateRequest,
-    ) -> crate::Result<codearts_model::build::ShowTemplateResponse> {
-        self.stub.show_template(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowTemplateResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_template(request, options))
     }
 
     /// Show user charge type.
     ///
     /// `GET /v1/domain/charge-type`
-    pub async fn show_user_charge_type(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_user_charge_type(
         &self,
         request: codearts_model::build::ShowUserChargeTypeRequest,
-    ) -> crate::Result<codearts_model::build::ShowUserChargeTypeResponse> {
-        self.stub.show_user_charge_type(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowUserChargeTypeResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_user_charge_type(request, options)
+        })
     }
 
     /// Show user over package quota.
     ///
     /// `GET /v1/domain/package/quota`
-    pub async fn show_user_over_package_quota(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_user_over_package_quota(
         &self,
         request: codearts_model::build::ShowUserOverPackageQuotaRequest,
-    ) -> crate::Result<codearts_model::build::ShowUserOverPackageQuotaResponse> {
-        self.stub.show_user_over_package_quota(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowUserOverPackageQuotaResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_user_over_package_quota(request, options)
+        })
     }
 
     /// Show yaml template.
     ///
     /// `GET /v1/template/{job_id}/default-template`
-    pub async fn show_yaml_template(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_yaml_template(
         &self,
         request: codearts_model::build::ShowYamlTemplateRequest,
-    ) -> crate::Result<codearts_model::build::ShowYamlTemplateResponse> {
-        self.stub.show_yaml_template(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::ShowYamlTemplateResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_yaml_template(request, options)
+        })
     }
 
     /// Stop build job.
     ///
     /// `POST /v3/jobs/{job_id}/{build_no}/stop`
-    pub async fn stop_build_job(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn stop_build_job(
         &self,
         request: codearts_model::build::StopBuildJobRequest,
-    ) -> crate::Result<codearts_model::build::StopBuildJobResponse> {
-        self.stub.stop_build_job(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::StopBuildJobResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.stop_build_job(request, options))
     }
 
     /// Stop job.
     ///
     /// `POST /v3/jobs/stop`
-    pub async fn stop_job(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn stop_job(
         &self,
         request: codearts_model::build::StopJobRequest,
-    ) -> crate::Result<codearts_model::build::StopJobResponse> {
-        self.stub.stop_job(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::StopJobResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.stop_job(request, options))
     }
 
     /// Stop the job.
     ///
     /// `POST /v1/job/{job_id}/stop`
-    pub async fn stop_the_job(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn stop_the_job(
         &self,
         request: codearts_model::build::StopTheJobRequest,
-    ) -> crate::Result<codearts_model::build::StopTheJobResponse> {
-        self.stub.stop_the_job(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::StopTheJobResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.stop_the_job(request, options))
     }
 
     /// Switched packet.
     ///
     /// `POST /v1/job/{project_id}/group/swap`
-    pub async fn switched_packet(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn switched_packet(
         &self,
         request: codearts_model::build::SwitchedPacketRequest,
-    ) -> crate::Result<codearts_model::build::SwitchedPacketResponse> {
-        self.stub.switched_packet(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::SwitchedPacketResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.switched_packet(request, options))
     }
 
     /// Update build job.
     ///
     /// `POST /v3/jobs/update`
-    pub async fn update_build_job(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn update_build_job(
         &self,
         request: codearts_model::build::UpdateBuildJobRequest,
-    ) -> crate::Result<codearts_model::build::UpdateBuildJobResponse> {
-        self.stub.update_build_job(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::UpdateBuildJobResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.update_build_job(request, options))
     }
 
     /// Update job group.
     ///
     /// `PUT /v1/job/{project_id}/group/update`
-    pub async fn update_job_group(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn update_job_group(
         &self,
         request: codearts_model::build::UpdateJobGroupRequest,
-    ) -> crate::Result<codearts_model::build::UpdateJobGroupResponse> {
-        self.stub.update_job_group(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::UpdateJobGroupResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.update_job_group(request, options))
     }
 
     /// Update keystore.
     ///
     /// `POST /v2/keystore/update/{id}`
-    pub async fn update_keystore(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn update_keystore(
         &self,
         request: codearts_model::build::UpdateKeystoreRequest,
-    ) -> crate::Result<codearts_model::build::UpdateKeystoreResponse> {
-        self.stub.update_keystore(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::UpdateKeystoreResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.update_keystore(request, options))
     }
 
     /// Update keystore permission.
     ///
     /// `POST /v2/keystore/permission/edit`
-    pub async fn update_keystore_permission(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn update_keystore_permission(
         &self,
         request: codearts_model::build::UpdateKeystorePermissionRequest,
-    ) -> crate::Result<codearts_model::build::UpdateKeystorePermissionResponse> {
-        self.stub.update_keystore_permission(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::UpdateKeystorePermissionResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.update_keystore_permission(request, options)
+        })
     }
 
     /// Update new job.
     ///
     /// `POST /v1/job/update`
-    pub async fn update_new_job(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn update_new_job(
         &self,
         request: codearts_model::build::UpdateNewJobRequest,
-    ) -> crate::Result<codearts_model::build::UpdateNewJobResponse> {
-        self.stub.update_new_job(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::UpdateNewJobResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.update_new_job(request, options))
     }
 
     /// Update new notice new.
     ///
     /// `PUT /v1/job/{job_id}/notice`
-    pub async fn update_new_notice_new(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn update_new_notice_new(
         &self,
         request: codearts_model::build::UpdateNewNoticeNewRequest,
-    ) -> crate::Result<codearts_model::build::UpdateNewNoticeNewResponse> {
-        self.stub.update_new_notice_new(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::UpdateNewNoticeNewResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.update_new_notice_new(request, options)
+        })
     }
 
     /// Update notice.
     ///
     /// `POST /v3/jobs/notice/{job_id}/update`
-    pub async fn update_notice(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn update_notice(
         &self,
         request: codearts_model::build::UpdateNoticeRequest,
-    ) -> crate::Result<codearts_model::build::UpdateNoticeResponse> {
-        self.stub.update_notice(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::UpdateNoticeResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.update_notice(request, options))
     }
 
     /// Upload keystore.
     ///
     /// `POST /v2/keystore/upload`
-    pub async fn upload_keystore(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn upload_keystore(
         &self,
         request: codearts_model::build::UploadKeystoreRequest,
-    ) -> crate::Result<codearts_model::build::UploadKeystoreResponse> {
-        self.stub.upload_keystore(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::build::UploadKeystoreResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.upload_keystore(request, options))
     }
 }

@@ -12,6 +12,18 @@ impl crate::BuildClient {
         &self,
         request: M::ListBuildInfoRecordRequest,
     ) -> codearts_transport::paging::ItemStream<M::BuildInfoRecord> {
+        self.list_build_info_record_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_build_info_record_stream`], with `options` for every page's call.
+    pub fn list_build_info_record_stream_with_options(
+        &self,
+        request: M::ListBuildInfoRecordRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::BuildInfoRecord> {
         let client = self.clone();
         let mut request = request;
         if request.page_index.is_none() {
@@ -22,7 +34,13 @@ impl crate::BuildClient {
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_build_info_record(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .list_build_info_record(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ListBuildInfoRecordRequest, response: M::ListBuildInfoRecordResponse| {
                 let items: Vec<M::BuildInfoRecord> = response
@@ -50,6 +68,18 @@ impl crate::BuildClient {
         &self,
         request: M::ListBuildInfoRecordByJobIdRequest,
     ) -> codearts_transport::paging::ItemStream<M::BuildInfoRecord> {
+        self.list_build_info_record_by_job_id_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_build_info_record_by_job_id_stream`], with `options` for every page's call.
+    pub fn list_build_info_record_by_job_id_stream_with_options(
+        &self,
+        request: M::ListBuildInfoRecordByJobIdRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::BuildInfoRecord> {
         let client = self.clone();
         let mut request = request;
         if request.page_index.is_none() {
@@ -60,7 +90,13 @@ impl crate::BuildClient {
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_build_info_record_by_job_id(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .list_build_info_record_by_job_id(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ListBuildInfoRecordByJobIdRequest,
              response: M::ListBuildInfoRecordByJobIdResponse| {
@@ -89,6 +125,18 @@ impl crate::BuildClient {
         &self,
         request: M::ListCustomTemplateRequest,
     ) -> codearts_transport::paging::ItemStream<M::QueryTemplatesItems> {
+        self.list_custom_template_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_custom_template_stream`], with `options` for every page's call.
+    pub fn list_custom_template_stream_with_options(
+        &self,
+        request: M::ListCustomTemplateRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::QueryTemplatesItems> {
         let client = self.clone();
         let mut request = request;
         if request.page.is_none() {
@@ -99,7 +147,13 @@ impl crate::BuildClient {
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_custom_template(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .list_custom_template(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ListCustomTemplateRequest, response: M::ListCustomTemplateResponse| {
                 let items: Vec<M::QueryTemplatesItems> =
@@ -125,12 +179,25 @@ impl crate::BuildClient {
         &self,
         request: M::ListEndPointsRequest,
     ) -> codearts_transport::paging::ItemStream<M::EndPointResponse> {
+        self.list_end_points_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_end_points_stream`], with `options` for every page's call.
+    pub fn list_end_points_stream_with_options(
+        &self,
+        request: M::ListEndPointsRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::EndPointResponse> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_end_points(request).await }
+                let options = options.clone();
+                async move { client.list_end_points(request).with_options(options).await }
             },
             |request: &M::ListEndPointsRequest, response: M::ListEndPointsResponse| {
                 let total: Option<i64> = response.result.as_ref().and_then(|v| v.total);
@@ -159,6 +226,15 @@ impl crate::BuildClient {
         &self,
         request: M::ListJobRequest,
     ) -> codearts_transport::paging::ItemStream<M::ListJobResultJobList> {
+        self.list_job_stream_with_options(request, codearts_transport::RequestOptions::default())
+    }
+
+    /// [`Self::list_job_stream`], with `options` for every page's call.
+    pub fn list_job_stream_with_options(
+        &self,
+        request: M::ListJobRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::ListJobResultJobList> {
         let client = self.clone();
         let mut request = request;
         if request.page_index.is_none() {
@@ -169,7 +245,8 @@ impl crate::BuildClient {
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_job(request).await }
+                let options = options.clone();
+                async move { client.list_job(request).with_options(options).await }
             },
             |request: &M::ListJobRequest, response: M::ListJobResponse| {
                 let total: Option<i64> = response.result.as_ref().and_then(|v| v.total);
@@ -197,6 +274,19 @@ impl crate::BuildClient {
         request: M::ListKeystoreSearchRequest,
     ) -> codearts_transport::paging::ItemStream<M::ListKeystoreSearchResponseBodyResultKeystoreList>
     {
+        self.list_keystore_search_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_keystore_search_stream`], with `options` for every page's call.
+    pub fn list_keystore_search_stream_with_options(
+        &self,
+        request: M::ListKeystoreSearchRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::ListKeystoreSearchResponseBodyResultKeystoreList>
+    {
         let client = self.clone();
         let mut request = request;
         if request.page.is_none() {
@@ -207,7 +297,13 @@ impl crate::BuildClient {
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_keystore_search(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .list_keystore_search(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ListKeystoreSearchRequest, response: M::ListKeystoreSearchResponse| {
                 let items: Vec<M::ListKeystoreSearchResponseBodyResultKeystoreList> = response
@@ -235,12 +331,30 @@ impl crate::BuildClient {
         &self,
         request: M::ListProjectJobsRequest,
     ) -> codearts_transport::paging::ItemStream<M::Job> {
+        self.list_project_jobs_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_project_jobs_stream`], with `options` for every page's call.
+    pub fn list_project_jobs_stream_with_options(
+        &self,
+        request: M::ListProjectJobsRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::Job> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_project_jobs(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .list_project_jobs(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ListProjectJobsRequest, response: M::ListProjectJobsResponse| {
                 let total: Option<i64> = response.total;
@@ -266,6 +380,18 @@ impl crate::BuildClient {
         &self,
         request: M::ListRecordsRequest,
     ) -> codearts_transport::paging::ItemStream<M::BuildRecord> {
+        self.list_records_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_records_stream`], with `options` for every page's call.
+    pub fn list_records_stream_with_options(
+        &self,
+        request: M::ListRecordsRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::BuildRecord> {
         let client = self.clone();
         let mut request = request;
         if request.page.is_none() {
@@ -276,7 +402,8 @@ impl crate::BuildClient {
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_records(request).await }
+                let options = options.clone();
+                async move { client.list_records(request).with_options(options).await }
             },
             |request: &M::ListRecordsRequest, response: M::ListRecordsResponse| {
                 let items: Vec<M::BuildRecord> =
@@ -302,6 +429,18 @@ impl crate::BuildClient {
         &self,
         request: M::ListRecyclingJobRequest,
     ) -> codearts_transport::paging::ItemStream<M::RecyclingJob> {
+        self.list_recycling_job_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_recycling_job_stream`], with `options` for every page's call.
+    pub fn list_recycling_job_stream_with_options(
+        &self,
+        request: M::ListRecyclingJobRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::RecyclingJob> {
         let client = self.clone();
         let mut request = request;
         if request.page_no.is_none() {
@@ -312,7 +451,13 @@ impl crate::BuildClient {
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_recycling_job(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .list_recycling_job(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ListRecyclingJobRequest, response: M::ListRecyclingJobResponse| {
                 let total: Option<i64> = response.result.as_ref().and_then(|v| v.total);
@@ -340,6 +485,19 @@ impl crate::BuildClient {
         request: M::ListRelatedProjectInfoRequest,
     ) -> codearts_transport::paging::ItemStream<M::ListRelatedProjectInfoResultProjectInfoList>
     {
+        self.list_related_project_info_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_related_project_info_stream`], with `options` for every page's call.
+    pub fn list_related_project_info_stream_with_options(
+        &self,
+        request: M::ListRelatedProjectInfoRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::ListRelatedProjectInfoResultProjectInfoList>
+    {
         let client = self.clone();
         let mut request = request;
         if request.page_no.is_none() {
@@ -350,7 +508,13 @@ impl crate::BuildClient {
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_related_project_info(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .list_related_project_info(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ListRelatedProjectInfoRequest,
              response: M::ListRelatedProjectInfoResponse| {
@@ -380,6 +544,19 @@ impl crate::BuildClient {
         request: M::ListUpdateJobHistoryRequest,
     ) -> codearts_transport::paging::ItemStream<M::JobUpdateRecordListVoResultJobUpdateRecords>
     {
+        self.list_update_job_history_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_update_job_history_stream`], with `options` for every page's call.
+    pub fn list_update_job_history_stream_with_options(
+        &self,
+        request: M::ListUpdateJobHistoryRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::JobUpdateRecordListVoResultJobUpdateRecords>
+    {
         let client = self.clone();
         let mut request = request;
         if request.page_no.is_none() {
@@ -390,7 +567,13 @@ impl crate::BuildClient {
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_update_job_history(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .list_update_job_history(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ListUpdateJobHistoryRequest,
              response: M::ListUpdateJobHistoryResponse| {
@@ -420,12 +603,30 @@ impl crate::BuildClient {
         &self,
         request: M::ShowJobListByProjectIdRequest,
     ) -> codearts_transport::paging::ItemStream<M::Job> {
+        self.show_job_list_by_project_id_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::show_job_list_by_project_id_stream`], with `options` for every page's call.
+    pub fn show_job_list_by_project_id_stream_with_options(
+        &self,
+        request: M::ShowJobListByProjectIdRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::Job> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.show_job_list_by_project_id(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .show_job_list_by_project_id(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ShowJobListByProjectIdRequest,
              response: M::ShowJobListByProjectIdResponse| {
@@ -452,12 +653,30 @@ impl crate::BuildClient {
         &self,
         request: M::ShowListHistoryRequest,
     ) -> codearts_transport::paging::ItemStream<M::HistoryRecord> {
+        self.show_list_history_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::show_list_history_stream`], with `options` for every page's call.
+    pub fn show_list_history_stream_with_options(
+        &self,
+        request: M::ShowListHistoryRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::HistoryRecord> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.show_list_history(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .show_list_history(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ShowListHistoryRequest, response: M::ShowListHistoryResponse| {
                 let total: Option<i64> = response.total;
@@ -483,12 +702,30 @@ impl crate::BuildClient {
         &self,
         request: M::ShowListPeriodHistoryRequest,
     ) -> codearts_transport::paging::ItemStream<M::HistoryRecord1> {
+        self.show_list_period_history_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::show_list_period_history_stream`], with `options` for every page's call.
+    pub fn show_list_period_history_stream_with_options(
+        &self,
+        request: M::ShowListPeriodHistoryRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::HistoryRecord1> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.show_list_period_history(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .show_list_period_history(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ShowListPeriodHistoryRequest,
              response: M::ShowListPeriodHistoryResponse| {

@@ -12,6 +12,7 @@ pub trait Build: Send + Sync {
     async fn add_favourite_custom_template(
         &self,
         _request: codearts_model::build::AddFavouriteCustomTemplateRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::AddFavouriteCustomTemplateResponse> {
         Err(crate::unimplemented("add_favourite_custom_template"))
     }
@@ -20,6 +21,7 @@ pub trait Build: Send + Sync {
     async fn add_favourite_official_template(
         &self,
         _request: codearts_model::build::AddFavouriteOfficialTemplateRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::AddFavouriteOfficialTemplateResponse> {
         Err(crate::unimplemented("add_favourite_official_template"))
     }
@@ -28,6 +30,7 @@ pub trait Build: Send + Sync {
     async fn add_favourite_task(
         &self,
         _request: codearts_model::build::AddFavouriteTaskRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::AddFavouriteTaskResponse> {
         Err(crate::unimplemented("add_favourite_task"))
     }
@@ -36,6 +39,7 @@ pub trait Build: Send + Sync {
     async fn add_keystore_permission(
         &self,
         _request: codearts_model::build::AddKeystorePermissionRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::AddKeystorePermissionResponse> {
         Err(crate::unimplemented("add_keystore_permission"))
     }
@@ -44,6 +48,7 @@ pub trait Build: Send + Sync {
     async fn apply_project_permission(
         &self,
         _request: codearts_model::build::ApplyProjectPermissionRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ApplyProjectPermissionResponse> {
         Err(crate::unimplemented("apply_project_permission"))
     }
@@ -52,6 +57,7 @@ pub trait Build: Send + Sync {
     async fn batch_delete_build_jobs(
         &self,
         _request: codearts_model::build::BatchDeleteBuildJobsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::BatchDeleteBuildJobsResponse> {
         Err(crate::unimplemented("batch_delete_build_jobs"))
     }
@@ -60,6 +66,7 @@ pub trait Build: Send + Sync {
     async fn batch_update_job_role_permission(
         &self,
         _request: codearts_model::build::BatchUpdateJobRolePermissionRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::BatchUpdateJobRolePermissionResponse> {
         Err(crate::unimplemented("batch_update_job_role_permission"))
     }
@@ -68,6 +75,7 @@ pub trait Build: Send + Sync {
     async fn check_job_count_is_top_limit(
         &self,
         _request: codearts_model::build::CheckJobCountIsTopLimitRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CheckJobCountIsTopLimitResponse> {
         Err(crate::unimplemented("check_job_count_is_top_limit"))
     }
@@ -76,6 +84,7 @@ pub trait Build: Send + Sync {
     async fn check_job_internal(
         &self,
         _request: codearts_model::build::CheckJobInternalRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CheckJobInternalResponse> {
         Err(crate::unimplemented("check_job_internal"))
     }
@@ -84,6 +93,7 @@ pub trait Build: Send + Sync {
     async fn check_job_name_is_exists(
         &self,
         _request: codearts_model::build::CheckJobNameIsExistsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CheckJobNameIsExistsResponse> {
         Err(crate::unimplemented("check_job_name_is_exists"))
     }
@@ -92,6 +102,7 @@ pub trait Build: Send + Sync {
     async fn check_webhook_url(
         &self,
         _request: codearts_model::build::CheckWebhookUrlRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CheckWebhookUrlResponse> {
         Err(crate::unimplemented("check_webhook_url"))
     }
@@ -100,6 +111,7 @@ pub trait Build: Send + Sync {
     async fn clear_recycling_jobs(
         &self,
         _request: codearts_model::build::ClearRecyclingJobsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ClearRecyclingJobsResponse> {
         Err(crate::unimplemented("clear_recycling_jobs"))
     }
@@ -108,6 +120,7 @@ pub trait Build: Send + Sync {
     async fn copy_job(
         &self,
         _request: codearts_model::build::CopyJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CopyJobResponse> {
         Err(crate::unimplemented("copy_job"))
     }
@@ -116,6 +129,7 @@ pub trait Build: Send + Sync {
     async fn create_build_job(
         &self,
         _request: codearts_model::build::CreateBuildJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CreateBuildJobResponse> {
         Err(crate::unimplemented("create_build_job"))
     }
@@ -124,6 +138,7 @@ pub trait Build: Send + Sync {
     async fn create_job_group(
         &self,
         _request: codearts_model::build::CreateJobGroupRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CreateJobGroupResponse> {
         Err(crate::unimplemented("create_job_group"))
     }
@@ -132,6 +147,7 @@ pub trait Build: Send + Sync {
     async fn create_new_job(
         &self,
         _request: codearts_model::build::CreateNewJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CreateNewJobResponse> {
         Err(crate::unimplemented("create_new_job"))
     }
@@ -140,6 +156,7 @@ pub trait Build: Send + Sync {
     async fn create_template(
         &self,
         _request: codearts_model::build::CreateTemplateRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CreateTemplateResponse> {
         Err(crate::unimplemented("create_template"))
     }
@@ -148,6 +165,7 @@ pub trait Build: Send + Sync {
     async fn create_templates(
         &self,
         _request: codearts_model::build::CreateTemplatesRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CreateTemplatesResponse> {
         Err(crate::unimplemented("create_templates"))
     }
@@ -156,6 +174,7 @@ pub trait Build: Send + Sync {
     async fn delete_build_job(
         &self,
         _request: codearts_model::build::DeleteBuildJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DeleteBuildJobResponse> {
         Err(crate::unimplemented("delete_build_job"))
     }
@@ -164,6 +183,7 @@ pub trait Build: Send + Sync {
     async fn delete_group(
         &self,
         _request: codearts_model::build::DeleteGroupRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DeleteGroupResponse> {
         Err(crate::unimplemented("delete_group"))
     }
@@ -172,6 +192,7 @@ pub trait Build: Send + Sync {
     async fn delete_keystore(
         &self,
         _request: codearts_model::build::DeleteKeystoreRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DeleteKeystoreResponse> {
         Err(crate::unimplemented("delete_keystore"))
     }
@@ -180,6 +201,7 @@ pub trait Build: Send + Sync {
     async fn delete_keystore_permission(
         &self,
         _request: codearts_model::build::DeleteKeystorePermissionRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DeleteKeystorePermissionResponse> {
         Err(crate::unimplemented("delete_keystore_permission"))
     }
@@ -188,6 +210,7 @@ pub trait Build: Send + Sync {
     async fn delete_recycling_jobs(
         &self,
         _request: codearts_model::build::DeleteRecyclingJobsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DeleteRecyclingJobsResponse> {
         Err(crate::unimplemented("delete_recycling_jobs"))
     }
@@ -196,6 +219,7 @@ pub trait Build: Send + Sync {
     async fn delete_template(
         &self,
         _request: codearts_model::build::DeleteTemplateRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DeleteTemplateResponse> {
         Err(crate::unimplemented("delete_template"))
     }
@@ -204,6 +228,7 @@ pub trait Build: Send + Sync {
     async fn delete_templates(
         &self,
         _request: codearts_model::build::DeleteTemplatesRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DeleteTemplatesResponse> {
         Err(crate::unimplemented("delete_templates"))
     }
@@ -212,6 +237,7 @@ pub trait Build: Send + Sync {
     async fn delete_the_job(
         &self,
         _request: codearts_model::build::DeleteTheJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DeleteTheJobResponse> {
         Err(crate::unimplemented("delete_the_job"))
     }
@@ -220,6 +246,7 @@ pub trait Build: Send + Sync {
     async fn disable_build_job(
         &self,
         _request: codearts_model::build::DisableBuildJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DisableBuildJobResponse> {
         Err(crate::unimplemented("disable_build_job"))
     }
@@ -228,6 +255,7 @@ pub trait Build: Send + Sync {
     async fn disable_notice(
         &self,
         _request: codearts_model::build::DisableNoticeRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DisableNoticeResponse> {
         Err(crate::unimplemented("disable_notice"))
     }
@@ -236,6 +264,7 @@ pub trait Build: Send + Sync {
     async fn disable_the_job(
         &self,
         _request: codearts_model::build::DisableTheJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DisableTheJobResponse> {
         Err(crate::unimplemented("disable_the_job"))
     }
@@ -244,6 +273,7 @@ pub trait Build: Send + Sync {
     async fn download_build_full_log(
         &self,
         _request: codearts_model::build::DownloadBuildFullLogRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_transport::StreamingResponse> {
         Err(crate::unimplemented("download_build_full_log"))
     }
@@ -252,6 +282,7 @@ pub trait Build: Send + Sync {
     async fn download_build_log(
         &self,
         _request: codearts_model::build::DownloadBuildLogRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_transport::StreamingResponse> {
         Err(crate::unimplemented("download_build_log"))
     }
@@ -260,6 +291,7 @@ pub trait Build: Send + Sync {
     async fn download_build_real_time_log(
         &self,
         _request: codearts_model::build::DownloadBuildRealTimeLogRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DownloadBuildRealTimeLogResponse> {
         Err(crate::unimplemented("download_build_real_time_log"))
     }
@@ -268,6 +300,7 @@ pub trait Build: Send + Sync {
     async fn download_junit_coverage_zip(
         &self,
         _request: codearts_model::build::DownloadJunitCoverageZipRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_transport::StreamingResponse> {
         Err(crate::unimplemented("download_junit_coverage_zip"))
     }
@@ -276,6 +309,7 @@ pub trait Build: Send + Sync {
     async fn download_keystore(
         &self,
         _request: codearts_model::build::DownloadKeystoreRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_transport::StreamingResponse> {
         Err(crate::unimplemented("download_keystore"))
     }
@@ -284,6 +318,7 @@ pub trait Build: Send + Sync {
     async fn download_keystore_by_name(
         &self,
         _request: codearts_model::build::DownloadKeystoreByNameRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_transport::StreamingResponse> {
         Err(crate::unimplemented("download_keystore_by_name"))
     }
@@ -292,6 +327,7 @@ pub trait Build: Send + Sync {
     async fn download_log_by_record_id(
         &self,
         _request: codearts_model::build::DownloadLogByRecordIdRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_transport::StreamingResponse> {
         Err(crate::unimplemented("download_log_by_record_id"))
     }
@@ -300,6 +336,7 @@ pub trait Build: Send + Sync {
     async fn download_real_time_log(
         &self,
         _request: codearts_model::build::DownloadRealTimeLogRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DownloadRealTimeLogResponse> {
         Err(crate::unimplemented("download_real_time_log"))
     }
@@ -308,6 +345,7 @@ pub trait Build: Send + Sync {
     async fn download_task_log(
         &self,
         _request: codearts_model::build::DownloadTaskLogRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_transport::StreamingResponse> {
         Err(crate::unimplemented("download_task_log"))
     }
@@ -316,6 +354,7 @@ pub trait Build: Send + Sync {
     async fn enable_build_job(
         &self,
         _request: codearts_model::build::EnableBuildJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::EnableBuildJobResponse> {
         Err(crate::unimplemented("enable_build_job"))
     }
@@ -324,6 +363,7 @@ pub trait Build: Send + Sync {
     async fn execute_job(
         &self,
         _request: codearts_model::build::ExecuteJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ExecuteJobResponse> {
         Err(crate::unimplemented("execute_job"))
     }
@@ -332,6 +372,7 @@ pub trait Build: Send + Sync {
     async fn list_brief_record(
         &self,
         _request: codearts_model::build::ListBriefRecordRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListBriefRecordResponse> {
         Err(crate::unimplemented("list_brief_record"))
     }
@@ -340,6 +381,7 @@ pub trait Build: Send + Sync {
     async fn list_build_info_record(
         &self,
         _request: codearts_model::build::ListBuildInfoRecordRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListBuildInfoRecordResponse> {
         Err(crate::unimplemented("list_build_info_record"))
     }
@@ -348,6 +390,7 @@ pub trait Build: Send + Sync {
     async fn list_build_info_record_by_job_id(
         &self,
         _request: codearts_model::build::ListBuildInfoRecordByJobIdRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListBuildInfoRecordByJobIdResponse> {
         Err(crate::unimplemented("list_build_info_record_by_job_id"))
     }
@@ -356,6 +399,7 @@ pub trait Build: Send + Sync {
     async fn list_build_parameter(
         &self,
         _request: codearts_model::build::ListBuildParameterRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListBuildParameterResponse> {
         Err(crate::unimplemented("list_build_parameter"))
     }
@@ -364,6 +408,7 @@ pub trait Build: Send + Sync {
     async fn list_custom_template(
         &self,
         _request: codearts_model::build::ListCustomTemplateRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListCustomTemplateResponse> {
         Err(crate::unimplemented("list_custom_template"))
     }
@@ -372,6 +417,7 @@ pub trait Build: Send + Sync {
     async fn list_end_points(
         &self,
         _request: codearts_model::build::ListEndPointsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListEndPointsResponse> {
         Err(crate::unimplemented("list_end_points"))
     }
@@ -380,6 +426,7 @@ pub trait Build: Send + Sync {
     async fn list_group_tree(
         &self,
         _request: codearts_model::build::ListGroupTreeRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListGroupTreeResponse> {
         Err(crate::unimplemented("list_group_tree"))
     }
@@ -388,6 +435,7 @@ pub trait Build: Send + Sync {
     async fn list_job(
         &self,
         _request: codearts_model::build::ListJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListJobResponse> {
         Err(crate::unimplemented("list_job"))
     }
@@ -396,6 +444,7 @@ pub trait Build: Send + Sync {
     async fn list_job_config(
         &self,
         _request: codearts_model::build::ListJobConfigRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListJobConfigResponse> {
         Err(crate::unimplemented("list_job_config"))
     }
@@ -404,6 +453,7 @@ pub trait Build: Send + Sync {
     async fn list_junit_coverage_summary(
         &self,
         _request: codearts_model::build::ListJunitCoverageSummaryRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListJunitCoverageSummaryResponse> {
         Err(crate::unimplemented("list_junit_coverage_summary"))
     }
@@ -412,6 +462,7 @@ pub trait Build: Send + Sync {
     async fn list_keystore(
         &self,
         _request: codearts_model::build::ListKeystoreRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListKeystoreResponse> {
         Err(crate::unimplemented("list_keystore"))
     }
@@ -420,6 +471,7 @@ pub trait Build: Send + Sync {
     async fn list_keystore_search(
         &self,
         _request: codearts_model::build::ListKeystoreSearchRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListKeystoreSearchResponse> {
         Err(crate::unimplemented("list_keystore_search"))
     }
@@ -428,6 +480,7 @@ pub trait Build: Send + Sync {
     async fn list_notice(
         &self,
         _request: codearts_model::build::ListNoticeRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListNoticeResponse> {
         Err(crate::unimplemented("list_notice"))
     }
@@ -436,6 +489,7 @@ pub trait Build: Send + Sync {
     async fn list_official_template(
         &self,
         _request: codearts_model::build::ListOfficialTemplateRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListOfficialTemplateResponse> {
         Err(crate::unimplemented("list_official_template"))
     }
@@ -444,6 +498,7 @@ pub trait Build: Send + Sync {
     async fn list_project_jobs(
         &self,
         _request: codearts_model::build::ListProjectJobsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListProjectJobsResponse> {
         Err(crate::unimplemented("list_project_jobs"))
     }
@@ -452,6 +507,7 @@ pub trait Build: Send + Sync {
     async fn list_recommend_official_template(
         &self,
         _request: codearts_model::build::ListRecommendOfficialTemplateRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListRecommendOfficialTemplateResponse> {
         Err(crate::unimplemented("list_recommend_official_template"))
     }
@@ -460,6 +516,7 @@ pub trait Build: Send + Sync {
     async fn list_records(
         &self,
         _request: codearts_model::build::ListRecordsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListRecordsResponse> {
         Err(crate::unimplemented("list_records"))
     }
@@ -468,6 +525,7 @@ pub trait Build: Send + Sync {
     async fn list_recycling_job(
         &self,
         _request: codearts_model::build::ListRecyclingJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListRecyclingJobResponse> {
         Err(crate::unimplemented("list_recycling_job"))
     }
@@ -476,6 +534,7 @@ pub trait Build: Send + Sync {
     async fn list_related_project_info(
         &self,
         _request: codearts_model::build::ListRelatedProjectInfoRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListRelatedProjectInfoResponse> {
         Err(crate::unimplemented("list_related_project_info"))
     }
@@ -484,6 +543,7 @@ pub trait Build: Send + Sync {
     async fn list_repo_branch(
         &self,
         _request: codearts_model::build::ListRepoBranchRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListRepoBranchResponse> {
         Err(crate::unimplemented("list_repo_branch"))
     }
@@ -492,6 +552,7 @@ pub trait Build: Send + Sync {
     async fn list_repository(
         &self,
         _request: codearts_model::build::ListRepositoryRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListRepositoryResponse> {
         Err(crate::unimplemented("list_repository"))
     }
@@ -500,6 +561,7 @@ pub trait Build: Send + Sync {
     async fn list_templates(
         &self,
         _request: codearts_model::build::ListTemplatesRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListTemplatesResponse> {
         Err(crate::unimplemented("list_templates"))
     }
@@ -508,6 +570,7 @@ pub trait Build: Send + Sync {
     async fn list_update_job_history(
         &self,
         _request: codearts_model::build::ListUpdateJobHistoryRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListUpdateJobHistoryResponse> {
         Err(crate::unimplemented("list_update_job_history"))
     }
@@ -516,6 +579,7 @@ pub trait Build: Send + Sync {
     async fn move_group(
         &self,
         _request: codearts_model::build::MoveGroupRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::MoveGroupResponse> {
         Err(crate::unimplemented("move_group"))
     }
@@ -524,6 +588,7 @@ pub trait Build: Send + Sync {
     async fn remover_favourite_custom_template(
         &self,
         _request: codearts_model::build::RemoverFavouriteCustomTemplateRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::RemoverFavouriteCustomTemplateResponse> {
         Err(crate::unimplemented("remover_favourite_custom_template"))
     }
@@ -532,6 +597,7 @@ pub trait Build: Send + Sync {
     async fn remover_favourite_official_template(
         &self,
         _request: codearts_model::build::RemoverFavouriteOfficialTemplateRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::RemoverFavouriteOfficialTemplateResponse> {
         Err(crate::unimplemented("remover_favourite_official_template"))
     }
@@ -540,6 +606,7 @@ pub trait Build: Send + Sync {
     async fn remover_favourite_task(
         &self,
         _request: codearts_model::build::RemoverFavouriteTaskRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::RemoverFavouriteTaskResponse> {
         Err(crate::unimplemented("remover_favourite_task"))
     }
@@ -548,6 +615,7 @@ pub trait Build: Send + Sync {
     async fn restore_recycling_jobs(
         &self,
         _request: codearts_model::build::RestoreRecyclingJobsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::RestoreRecyclingJobsResponse> {
         Err(crate::unimplemented("restore_recycling_jobs"))
     }
@@ -556,6 +624,7 @@ pub trait Build: Send + Sync {
     async fn run_job(
         &self,
         _request: codearts_model::build::RunJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::RunJobResponse> {
         Err(crate::unimplemented("run_job"))
     }
@@ -564,6 +633,7 @@ pub trait Build: Send + Sync {
     async fn save_template_used_info(
         &self,
         _request: codearts_model::build::SaveTemplateUsedInfoRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::SaveTemplateUsedInfoResponse> {
         Err(crate::unimplemented("save_template_used_info"))
     }
@@ -572,6 +642,7 @@ pub trait Build: Send + Sync {
     async fn set_keep_time(
         &self,
         _request: codearts_model::build::SetKeepTimeRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::SetKeepTimeResponse> {
         Err(crate::unimplemented("set_keep_time"))
     }
@@ -580,6 +651,7 @@ pub trait Build: Send + Sync {
     async fn show_action_i_info(
         &self,
         _request: codearts_model::build::ShowActionIInfoRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowActionIInfoResponse> {
         Err(crate::unimplemented("show_action_i_info"))
     }
@@ -588,6 +660,7 @@ pub trait Build: Send + Sync {
     async fn show_available_inner_spec(
         &self,
         _request: codearts_model::build::ShowAvailableInnerSpecRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowAvailableInnerSpecResponse> {
         Err(crate::unimplemented("show_available_inner_spec"))
     }
@@ -596,6 +669,7 @@ pub trait Build: Send + Sync {
     async fn show_build_details(
         &self,
         _request: codearts_model::build::ShowBuildDetailsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowBuildDetailsResponse> {
         Err(crate::unimplemented("show_build_details"))
     }
@@ -604,6 +678,7 @@ pub trait Build: Send + Sync {
     async fn show_build_info_record(
         &self,
         _request: codearts_model::build::ShowBuildInfoRecordRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowBuildInfoRecordResponse> {
         Err(crate::unimplemented("show_build_info_record"))
     }
@@ -612,6 +687,7 @@ pub trait Build: Send + Sync {
     async fn show_build_params_list(
         &self,
         _request: codearts_model::build::ShowBuildParamsListRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowBuildParamsListResponse> {
         Err(crate::unimplemented("show_build_params_list"))
     }
@@ -620,6 +696,7 @@ pub trait Build: Send + Sync {
     async fn show_build_record(
         &self,
         _request: codearts_model::build::ShowBuildRecordRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowBuildRecordResponse> {
         Err(crate::unimplemented("show_build_record"))
     }
@@ -628,6 +705,7 @@ pub trait Build: Send + Sync {
     async fn show_build_record_build_script(
         &self,
         _request: codearts_model::build::ShowBuildRecordBuildScriptRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowBuildRecordBuildScriptResponse> {
         Err(crate::unimplemented("show_build_record_build_script"))
     }
@@ -636,6 +714,7 @@ pub trait Build: Send + Sync {
     async fn show_build_record_flow_graph(
         &self,
         _request: codearts_model::build::ShowBuildRecordFlowGraphRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowBuildRecordFlowGraphResponse> {
         Err(crate::unimplemented("show_build_record_flow_graph"))
     }
@@ -644,6 +723,7 @@ pub trait Build: Send + Sync {
     async fn show_build_record_full_stages(
         &self,
         _request: codearts_model::build::ShowBuildRecordFullStagesRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowBuildRecordFullStagesResponse> {
         Err(crate::unimplemented("show_build_record_full_stages"))
     }
@@ -652,6 +732,7 @@ pub trait Build: Send + Sync {
     async fn show_copy_name(
         &self,
         _request: codearts_model::build::ShowCopyNameRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowCopyNameResponse> {
         Err(crate::unimplemented("show_copy_name"))
     }
@@ -660,6 +741,7 @@ pub trait Build: Send + Sync {
     async fn show_default_build_parameters(
         &self,
         _request: codearts_model::build::ShowDefaultBuildParametersRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowDefaultBuildParametersResponse> {
         Err(crate::unimplemented("show_default_build_parameters"))
     }
@@ -668,6 +750,7 @@ pub trait Build: Send + Sync {
     async fn show_default_project_permission(
         &self,
         _request: codearts_model::build::ShowDefaultProjectPermissionRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowDefaultProjectPermissionResponse> {
         Err(crate::unimplemented("show_default_project_permission"))
     }
@@ -676,6 +759,7 @@ pub trait Build: Send + Sync {
     async fn show_disable(
         &self,
         _request: codearts_model::build::ShowDisableRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowDisableResponse> {
         Err(crate::unimplemented("show_disable"))
     }
@@ -684,6 +768,7 @@ pub trait Build: Send + Sync {
     async fn show_dockerfile_template(
         &self,
         _request: codearts_model::build::ShowDockerfileTemplateRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_transport::StreamingResponse> {
         Err(crate::unimplemented("show_dockerfile_template"))
     }
@@ -692,6 +777,7 @@ pub trait Build: Send + Sync {
     async fn show_domain_status(
         &self,
         _request: codearts_model::build::ShowDomainStatusRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowDomainStatusResponse> {
         Err(crate::unimplemented("show_domain_status"))
     }
@@ -700,6 +786,7 @@ pub trait Build: Send + Sync {
     async fn show_domains_statuses(
         &self,
         _request: codearts_model::build::ShowDomainsStatusesRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowDomainsStatusesResponse> {
         Err(crate::unimplemented("show_domains_statuses"))
     }
@@ -708,6 +795,7 @@ pub trait Build: Send + Sync {
     async fn show_flow_graph(
         &self,
         _request: codearts_model::build::ShowFlowGraphRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowFlowGraphResponse> {
         Err(crate::unimplemented("show_flow_graph"))
     }
@@ -716,6 +804,7 @@ pub trait Build: Send + Sync {
     async fn show_history_details(
         &self,
         _request: codearts_model::build::ShowHistoryDetailsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowHistoryDetailsResponse> {
         Err(crate::unimplemented("show_history_details"))
     }
@@ -724,6 +813,7 @@ pub trait Build: Send + Sync {
     async fn show_image_template_list(
         &self,
         _request: codearts_model::build::ShowImageTemplateListRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowImageTemplateListResponse> {
         Err(crate::unimplemented("show_image_template_list"))
     }
@@ -732,6 +822,7 @@ pub trait Build: Send + Sync {
     async fn show_job_build_record_detail(
         &self,
         _request: codearts_model::build::ShowJobBuildRecordDetailRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobBuildRecordDetailResponse> {
         Err(crate::unimplemented("show_job_build_record_detail"))
     }
@@ -740,6 +831,7 @@ pub trait Build: Send + Sync {
     async fn show_job_build_success_ratio(
         &self,
         _request: codearts_model::build::ShowJobBuildSuccessRatioRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobBuildSuccessRatioResponse> {
         Err(crate::unimplemented("show_job_build_success_ratio"))
     }
@@ -748,6 +840,7 @@ pub trait Build: Send + Sync {
     async fn show_job_build_time(
         &self,
         _request: codearts_model::build::ShowJobBuildTimeRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobBuildTimeResponse> {
         Err(crate::unimplemented("show_job_build_time"))
     }
@@ -756,6 +849,7 @@ pub trait Build: Send + Sync {
     async fn show_job_config(
         &self,
         _request: codearts_model::build::ShowJobConfigRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobConfigResponse> {
         Err(crate::unimplemented("show_job_config"))
     }
@@ -764,6 +858,7 @@ pub trait Build: Send + Sync {
     async fn show_job_config_diff(
         &self,
         _request: codearts_model::build::ShowJobConfigDiffRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobConfigDiffResponse> {
         Err(crate::unimplemented("show_job_config_diff"))
     }
@@ -772,6 +867,7 @@ pub trait Build: Send + Sync {
     async fn show_job_info(
         &self,
         _request: codearts_model::build::ShowJobInfoRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobInfoResponse> {
         Err(crate::unimplemented("show_job_info"))
     }
@@ -780,6 +876,7 @@ pub trait Build: Send + Sync {
     async fn show_job_list_by_project_id(
         &self,
         _request: codearts_model::build::ShowJobListByProjectIdRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobListByProjectIdResponse> {
         Err(crate::unimplemented("show_job_list_by_project_id"))
     }
@@ -788,6 +885,7 @@ pub trait Build: Send + Sync {
     async fn show_job_notice_config_info(
         &self,
         _request: codearts_model::build::ShowJobNoticeConfigInfoRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobNoticeConfigInfoResponse> {
         Err(crate::unimplemented("show_job_notice_config_info"))
     }
@@ -796,6 +894,7 @@ pub trait Build: Send + Sync {
     async fn show_job_pipeline_info(
         &self,
         _request: codearts_model::build::ShowJobPipelineInfoRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobPipelineInfoResponse> {
         Err(crate::unimplemented("show_job_pipeline_info"))
     }
@@ -804,6 +903,7 @@ pub trait Build: Send + Sync {
     async fn show_job_role_permission(
         &self,
         _request: codearts_model::build::ShowJobRolePermissionRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobRolePermissionResponse> {
         Err(crate::unimplemented("show_job_role_permission"))
     }
@@ -812,6 +912,7 @@ pub trait Build: Send + Sync {
     async fn show_job_status(
         &self,
         _request: codearts_model::build::ShowJobStatusRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobStatusResponse> {
         Err(crate::unimplemented("show_job_status"))
     }
@@ -820,6 +921,7 @@ pub trait Build: Send + Sync {
     async fn show_job_step_status(
         &self,
         _request: codearts_model::build::ShowJobStepStatusRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobStepStatusResponse> {
         Err(crate::unimplemented("show_job_step_status"))
     }
@@ -828,6 +930,7 @@ pub trait Build: Send + Sync {
     async fn show_job_success_ratio(
         &self,
         _request: codearts_model::build::ShowJobSuccessRatioRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobSuccessRatioResponse> {
         Err(crate::unimplemented("show_job_success_ratio"))
     }
@@ -836,6 +939,7 @@ pub trait Build: Send + Sync {
     async fn show_job_system_parameters(
         &self,
         _request: codearts_model::build::ShowJobSystemParametersRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobSystemParametersResponse> {
         Err(crate::unimplemented("show_job_system_parameters"))
     }
@@ -844,6 +948,7 @@ pub trait Build: Send + Sync {
     async fn show_job_total(
         &self,
         _request: codearts_model::build::ShowJobTotalRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobTotalResponse> {
         Err(crate::unimplemented("show_job_total"))
     }
@@ -852,6 +957,7 @@ pub trait Build: Send + Sync {
     async fn show_keystore_permission(
         &self,
         _request: codearts_model::build::ShowKeystorePermissionRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowKeystorePermissionResponse> {
         Err(crate::unimplemented("show_keystore_permission"))
     }
@@ -860,6 +966,7 @@ pub trait Build: Send + Sync {
     async fn show_last_history(
         &self,
         _request: codearts_model::build::ShowLastHistoryRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowLastHistoryResponse> {
         Err(crate::unimplemented("show_last_history"))
     }
@@ -868,6 +975,7 @@ pub trait Build: Send + Sync {
     async fn show_list_history(
         &self,
         _request: codearts_model::build::ShowListHistoryRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowListHistoryResponse> {
         Err(crate::unimplemented("show_list_history"))
     }
@@ -876,6 +984,7 @@ pub trait Build: Send + Sync {
     async fn show_list_period_history(
         &self,
         _request: codearts_model::build::ShowListPeriodHistoryRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowListPeriodHistoryResponse> {
         Err(crate::unimplemented("show_list_period_history"))
     }
@@ -884,6 +993,7 @@ pub trait Build: Send + Sync {
     async fn show_output_info(
         &self,
         _request: codearts_model::build::ShowOutputInfoRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowOutputInfoResponse> {
         Err(crate::unimplemented("show_output_info"))
     }
@@ -892,6 +1002,7 @@ pub trait Build: Send + Sync {
     async fn show_package_spec_count_down(
         &self,
         _request: codearts_model::build::ShowPackageSpecCountDownRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowPackageSpecCountDownResponse> {
         Err(crate::unimplemented("show_package_spec_count_down"))
     }
@@ -900,6 +1011,7 @@ pub trait Build: Send + Sync {
     async fn show_project_job_permission(
         &self,
         _request: codearts_model::build::ShowProjectJobPermissionRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowProjectJobPermissionResponse> {
         Err(crate::unimplemented("show_project_job_permission"))
     }
@@ -908,6 +1020,7 @@ pub trait Build: Send + Sync {
     async fn show_project_permission(
         &self,
         _request: codearts_model::build::ShowProjectPermissionRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowProjectPermissionResponse> {
         Err(crate::unimplemented("show_project_permission"))
     }
@@ -916,6 +1029,7 @@ pub trait Build: Send + Sync {
     async fn show_record_detail(
         &self,
         _request: codearts_model::build::ShowRecordDetailRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowRecordDetailResponse> {
         Err(crate::unimplemented("show_record_detail"))
     }
@@ -924,6 +1038,7 @@ pub trait Build: Send + Sync {
     async fn show_record_info(
         &self,
         _request: codearts_model::build::ShowRecordInfoRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowRecordInfoResponse> {
         Err(crate::unimplemented("show_record_info"))
     }
@@ -932,6 +1047,7 @@ pub trait Build: Send + Sync {
     async fn show_related_project(
         &self,
         _request: codearts_model::build::ShowRelatedProjectRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowRelatedProjectResponse> {
         Err(crate::unimplemented("show_related_project"))
     }
@@ -940,6 +1056,7 @@ pub trait Build: Send + Sync {
     async fn show_report_summary(
         &self,
         _request: codearts_model::build::ShowReportSummaryRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowReportSummaryResponse> {
         Err(crate::unimplemented("show_report_summary"))
     }
@@ -948,6 +1065,7 @@ pub trait Build: Send + Sync {
     async fn show_running_status(
         &self,
         _request: codearts_model::build::ShowRunningStatusRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowRunningStatusResponse> {
         Err(crate::unimplemented("show_running_status"))
     }
@@ -956,6 +1074,7 @@ pub trait Build: Send + Sync {
     async fn show_summary_build_job_info(
         &self,
         _request: codearts_model::build::ShowSummaryBuildJobInfoRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowSummaryBuildJobInfoResponse> {
         Err(crate::unimplemented("show_summary_build_job_info"))
     }
@@ -964,6 +1083,7 @@ pub trait Build: Send + Sync {
     async fn show_template(
         &self,
         _request: codearts_model::build::ShowTemplateRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowTemplateResponse> {
         Err(crate::unimplemented("show_template"))
     }
@@ -972,6 +1092,7 @@ pub trait Build: Send + Sync {
     async fn show_user_charge_type(
         &self,
         _request: codearts_model::build::ShowUserChargeTypeRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowUserChargeTypeResponse> {
         Err(crate::unimplemented("show_user_charge_type"))
     }
@@ -980,6 +1101,7 @@ pub trait Build: Send + Sync {
     async fn show_user_over_package_quota(
         &self,
         _request: codearts_model::build::ShowUserOverPackageQuotaRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowUserOverPackageQuotaResponse> {
         Err(crate::unimplemented("show_user_over_package_quota"))
     }
@@ -988,6 +1110,7 @@ pub trait Build: Send + Sync {
     async fn show_yaml_template(
         &self,
         _request: codearts_model::build::ShowYamlTemplateRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowYamlTemplateResponse> {
         Err(crate::unimplemented("show_yaml_template"))
     }
@@ -996,6 +1119,7 @@ pub trait Build: Send + Sync {
     async fn stop_build_job(
         &self,
         _request: codearts_model::build::StopBuildJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::StopBuildJobResponse> {
         Err(crate::unimplemented("stop_build_job"))
     }
@@ -1004,6 +1128,7 @@ pub trait Build: Send + Sync {
     async fn stop_job(
         &self,
         _request: codearts_model::build::StopJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::StopJobResponse> {
         Err(crate::unimplemented("stop_job"))
     }
@@ -1012,6 +1137,7 @@ pub trait Build: Send + Sync {
     async fn stop_the_job(
         &self,
         _request: codearts_model::build::StopTheJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::StopTheJobResponse> {
         Err(crate::unimplemented("stop_the_job"))
     }
@@ -1020,6 +1146,7 @@ pub trait Build: Send + Sync {
     async fn switched_packet(
         &self,
         _request: codearts_model::build::SwitchedPacketRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::SwitchedPacketResponse> {
         Err(crate::unimplemented("switched_packet"))
     }
@@ -1028,6 +1155,7 @@ pub trait Build: Send + Sync {
     async fn update_build_job(
         &self,
         _request: codearts_model::build::UpdateBuildJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::UpdateBuildJobResponse> {
         Err(crate::unimplemented("update_build_job"))
     }
@@ -1036,6 +1164,7 @@ pub trait Build: Send + Sync {
     async fn update_job_group(
         &self,
         _request: codearts_model::build::UpdateJobGroupRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::UpdateJobGroupResponse> {
         Err(crate::unimplemented("update_job_group"))
     }
@@ -1044,6 +1173,7 @@ pub trait Build: Send + Sync {
     async fn update_keystore(
         &self,
         _request: codearts_model::build::UpdateKeystoreRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::UpdateKeystoreResponse> {
         Err(crate::unimplemented("update_keystore"))
     }
@@ -1052,6 +1182,7 @@ pub trait Build: Send + Sync {
     async fn update_keystore_permission(
         &self,
         _request: codearts_model::build::UpdateKeystorePermissionRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::UpdateKeystorePermissionResponse> {
         Err(crate::unimplemented("update_keystore_permission"))
     }
@@ -1060,6 +1191,7 @@ pub trait Build: Send + Sync {
     async fn update_new_job(
         &self,
         _request: codearts_model::build::UpdateNewJobRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::UpdateNewJobResponse> {
         Err(crate::unimplemented("update_new_job"))
     }
@@ -1068,6 +1200,7 @@ pub trait Build: Send + Sync {
     async fn update_new_notice_new(
         &self,
         _request: codearts_model::build::UpdateNewNoticeNewRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::UpdateNewNoticeNewResponse> {
         Err(crate::unimplemented("update_new_notice_new"))
     }
@@ -1076,6 +1209,7 @@ pub trait Build: Send + Sync {
     async fn update_notice(
         &self,
         _request: codearts_model::build::UpdateNoticeRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::UpdateNoticeResponse> {
         Err(crate::unimplemented("update_notice"))
     }
@@ -1084,6 +1218,7 @@ pub trait Build: Send + Sync {
     async fn upload_keystore(
         &self,
         _request: codearts_model::build::UploadKeystoreRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::UploadKeystoreResponse> {
         Err(crate::unimplemented("upload_keystore"))
     }

@@ -14,13 +14,16 @@ impl crate::stub::Build for HttpStub {
     async fn add_favourite_custom_template(
         &self,
         request: codearts_model::build::AddFavouriteCustomTemplateRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::AddFavouriteCustomTemplateResponse> {
         let path = format!(
             "/v1/template/custom/{}/follow",
             path_param("uuid", &request.uuid)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -29,13 +32,16 @@ impl crate::stub::Build for HttpStub {
     async fn add_favourite_official_template(
         &self,
         request: codearts_model::build::AddFavouriteOfficialTemplateRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::AddFavouriteOfficialTemplateResponse> {
         let path = format!(
             "/v1/template/official/{}/follow",
             path_param("uuid", &request.uuid)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -44,10 +50,13 @@ impl crate::stub::Build for HttpStub {
     async fn add_favourite_task(
         &self,
         request: codearts_model::build::AddFavouriteTaskRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::AddFavouriteTaskResponse> {
         let path = format!("/v1/job/{}/follow", path_param("job_id", &request.job_id)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -56,10 +65,13 @@ impl crate::stub::Build for HttpStub {
     async fn add_keystore_permission(
         &self,
         request: codearts_model::build::AddKeystorePermissionRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::AddKeystorePermissionResponse> {
         let path = "/v2/keystore/permission/add";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -71,10 +83,13 @@ impl crate::stub::Build for HttpStub {
     async fn apply_project_permission(
         &self,
         request: codearts_model::build::ApplyProjectPermissionRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ApplyProjectPermissionResponse> {
         let path = "/v1/job/project/permission";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -86,10 +101,13 @@ impl crate::stub::Build for HttpStub {
     async fn batch_delete_build_jobs(
         &self,
         request: codearts_model::build::BatchDeleteBuildJobsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::BatchDeleteBuildJobsResponse> {
         let path = "/v1/job/batch-delete";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -101,10 +119,13 @@ impl crate::stub::Build for HttpStub {
     async fn batch_update_job_role_permission(
         &self,
         request: codearts_model::build::BatchUpdateJobRolePermissionRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::BatchUpdateJobRolePermissionResponse> {
         let path = "/v1/job/permissions/batch";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -116,10 +137,13 @@ impl crate::stub::Build for HttpStub {
     async fn check_job_count_is_top_limit(
         &self,
         _request: codearts_model::build::CheckJobCountIsTopLimitRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CheckJobCountIsTopLimitResponse> {
         let path = "/v1/job/check/count";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -128,10 +152,13 @@ impl crate::stub::Build for HttpStub {
     async fn check_job_internal(
         &self,
         _request: codearts_model::build::CheckJobInternalRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CheckJobInternalResponse> {
         let path = "/v1/job/permission/internal";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -140,10 +167,13 @@ impl crate::stub::Build for HttpStub {
     async fn check_job_name_is_exists(
         &self,
         request: codearts_model::build::CheckJobNameIsExistsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CheckJobNameIsExistsResponse> {
         let path = "/v1/job/check/exist";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("project_id", &request.project_id);
         op = op.query("job_name", &request.job_name);
         op = op.content_type("application/json")?;
@@ -154,10 +184,13 @@ impl crate::stub::Build for HttpStub {
     async fn check_webhook_url(
         &self,
         request: codearts_model::build::CheckWebhookUrlRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CheckWebhookUrlResponse> {
         let path = "/v1/job/check/webhook-url";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -169,10 +202,13 @@ impl crate::stub::Build for HttpStub {
     async fn clear_recycling_jobs(
         &self,
         _request: codearts_model::build::ClearRecyclingJobsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ClearRecyclingJobsResponse> {
         let path = "/v1/job/recycling-empty";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -181,10 +217,13 @@ impl crate::stub::Build for HttpStub {
     async fn copy_job(
         &self,
         request: codearts_model::build::CopyJobRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CopyJobResponse> {
         let path = "/v1/job/copy";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -196,10 +235,13 @@ impl crate::stub::Build for HttpStub {
     async fn create_build_job(
         &self,
         request: codearts_model::build::CreateBuildJobRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CreateBuildJobResponse> {
         let path = "/v3/jobs/create";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -211,13 +253,16 @@ impl crate::stub::Build for HttpStub {
     async fn create_job_group(
         &self,
         request: codearts_model::build::CreateJobGroupRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CreateJobGroupResponse> {
         let path = format!(
             "/v1/job/{}/group/create",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -229,10 +274,13 @@ impl crate::stub::Build for HttpStub {
     async fn create_new_job(
         &self,
         request: codearts_model::build::CreateNewJobRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CreateNewJobResponse> {
         let path = "/v1/job/create";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -244,10 +292,13 @@ impl crate::stub::Build for HttpStub {
     async fn create_template(
         &self,
         request: codearts_model::build::CreateTemplateRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CreateTemplateResponse> {
         let path = "/v1/template/create";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -259,10 +310,13 @@ impl crate::stub::Build for HttpStub {
     async fn create_templates(
         &self,
         request: codearts_model::build::CreateTemplatesRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::CreateTemplatesResponse> {
         let path = "/v3/templates/create";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -274,10 +328,13 @@ impl crate::stub::Build for HttpStub {
     async fn delete_build_job(
         &self,
         request: codearts_model::build::DeleteBuildJobRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DeleteBuildJobResponse> {
         let path = format!("/v3/jobs/{}/delete", path_param("job_id", &request.job_id)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -286,13 +343,16 @@ impl crate::stub::Build for HttpStub {
     async fn delete_group(
         &self,
         request: codearts_model::build::DeleteGroupRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DeleteGroupResponse> {
         let path = format!(
             "/v1/job/{}/group/delete",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("id", &request.id);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -302,13 +362,16 @@ impl crate::stub::Build for HttpStub {
     async fn delete_keystore(
         &self,
         request: codearts_model::build::DeleteKeystoreRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DeleteKeystoreResponse> {
         let path = format!(
             "/v2/keystore/{}/delete",
             path_param("keystore_id", &request.keystore_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -317,13 +380,16 @@ impl crate::stub::Build for HttpStub {
     async fn delete_keystore_permission(
         &self,
         request: codearts_model::build::DeleteKeystorePermissionRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DeleteKeystorePermissionResponse> {
         let path = format!(
             "/v2/keystore/permission/{}/delete",
             path_param("permission_id", &request.permission_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -332,10 +398,13 @@ impl crate::stub::Build for HttpStub {
     async fn delete_recycling_jobs(
         &self,
         request: codearts_model::build::DeleteRecyclingJobsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DeleteRecyclingJobsResponse> {
         let path = "/v1/job/recycling-deletion";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -347,10 +416,13 @@ impl crate::stub::Build for HttpStub {
     async fn delete_template(
         &self,
         request: codearts_model::build::DeleteTemplateRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DeleteTemplateResponse> {
         let path = format!("/v1/template/{}/delete", path_param("uuid", &request.uuid)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -359,13 +431,16 @@ impl crate::stub::Build for HttpStub {
     async fn delete_templates(
         &self,
         request: codearts_model::build::DeleteTemplatesRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DeleteTemplatesResponse> {
         let path = format!(
             "/v3/templates/{}/delete",
             path_param("uuid", &request.uuid)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -374,10 +449,13 @@ impl crate::stub::Build for HttpStub {
     async fn delete_the_job(
         &self,
         request: codearts_model::build::DeleteTheJobRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DeleteTheJobResponse> {
         let path = format!("/v1/job/{}/delete", path_param("job_id", &request.job_id)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -386,13 +464,16 @@ impl crate::stub::Build for HttpStub {
     async fn disable_build_job(
         &self,
         request: codearts_model::build::DisableBuildJobRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DisableBuildJobResponse> {
         let path = format!(
             "/v3/jobs/{}/disable",
             path_param("job_id", &request.job_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -401,13 +482,16 @@ impl crate::stub::Build for HttpStub {
     async fn disable_notice(
         &self,
         request: codearts_model::build::DisableNoticeRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DisableNoticeResponse> {
         let path = format!(
             "/v3/jobs/notice/{}/disable",
             path_param("job_id", &request.job_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.query("notice_type", &request.notice_type);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -417,10 +501,13 @@ impl crate::stub::Build for HttpStub {
     async fn disable_the_job(
         &self,
         request: codearts_model::build::DisableTheJobRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DisableTheJobResponse> {
         let path = format!("/v1/job/{}/disable", path_param("job_id", &request.job_id)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -432,13 +519,16 @@ impl crate::stub::Build for HttpStub {
     async fn download_build_full_log(
         &self,
         request: codearts_model::build::DownloadBuildFullLogRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_transport::StreamingResponse> {
         let path = format!(
             "/v1/log/{}/download-log",
             path_param("record_id", &request.record_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("log_level", request.log_level.as_ref());
         op = op.query_opt("compress", request.compress.as_ref());
         op = op.content_type("application/json")?;
@@ -448,13 +538,16 @@ impl crate::stub::Build for HttpStub {
     async fn download_build_log(
         &self,
         request: codearts_model::build::DownloadBuildLogRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_transport::StreamingResponse> {
         let path = format!(
             "/v4/{}/download-log",
             path_param("record_id", &request.record_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("log_level", request.log_level.as_ref());
         op = op.content_type("application/json")?;
         self.0.execute_streaming(op).await
@@ -463,6 +556,7 @@ impl crate::stub::Build for HttpStub {
     async fn download_build_real_time_log(
         &self,
         request: codearts_model::build::DownloadBuildRealTimeLogRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DownloadBuildRealTimeLogResponse> {
         let path = format!(
             "/v1/log/{}/{}/real-time-log",
@@ -470,7 +564,9 @@ impl crate::stub::Build for HttpStub {
             path_param("build_no", &request.build_no.to_string())?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("start_offset", request.start_offset.as_ref());
         op = op.query_opt("end_offset", request.end_offset.as_ref());
         op = op.query_opt("sort", request.sort.as_ref());
@@ -483,10 +579,13 @@ impl crate::stub::Build for HttpStub {
     async fn download_junit_coverage_zip(
         &self,
         request: codearts_model::build::DownloadJunitCoverageZipRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_transport::StreamingResponse> {
         let path = "/v1/report/junit/coverage/download";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("job_id", &request.job_id);
         op = op.query("build_no", request.build_no);
         op = op.query("root_id", &request.root_id);
@@ -497,10 +596,13 @@ impl crate::stub::Build for HttpStub {
     async fn download_keystore(
         &self,
         request: codearts_model::build::DownloadKeystoreRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_transport::StreamingResponse> {
         let path = "/v3/keystore";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("file_name", &request.file_name);
         op = op.query("domain_id", &request.domain_id);
         op = op.content_type("application/json")?;
@@ -510,10 +612,13 @@ impl crate::stub::Build for HttpStub {
     async fn download_keystore_by_name(
         &self,
         request: codearts_model::build::DownloadKeystoreByNameRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_transport::StreamingResponse> {
         let path = "/v2/keystore/download";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("name", &request.name);
         op = op.query("domain_id", &request.domain_id);
         op = op.query("id", &request.id);
@@ -524,13 +629,16 @@ impl crate::stub::Build for HttpStub {
     async fn download_log_by_record_id(
         &self,
         request: codearts_model::build::DownloadLogByRecordIdRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_transport::StreamingResponse> {
         let path = format!(
             "/v3/{}/download-log",
             path_param("record_id", &request.record_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         self.0.execute_streaming(op).await
     }
@@ -538,6 +646,7 @@ impl crate::stub::Build for HttpStub {
     async fn download_real_time_log(
         &self,
         request: codearts_model::build::DownloadRealTimeLogRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::DownloadRealTimeLogResponse> {
         let path = format!(
             "/v3/jobs/{}/{}/real-time-log",
@@ -545,7 +654,9 @@ impl crate::stub::Build for HttpStub {
             path_param("build_no", &request.build_no.to_string())?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("offset", request.offset);
         op = op.query_opt("length", request.length.as_ref());
         op = op.content_type("application/json")?;
@@ -556,13 +667,16 @@ impl crate::stub::Build for HttpStub {
     async fn download_task_log(
         &self,
         request: codearts_model::build::DownloadTaskLogRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_transport::StreamingResponse> {
         let path = format!(
             "/v4/{}/task-log",
             path_param("record_id", &request.record_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("task_name", &request.task_name);
         op = op.query_opt("log_level", request.log_level.as_ref());
         op = op.content_type("application/json")?;
@@ -572,13 +686,16 @@ impl crate::stub::Build for HttpStub {
     async fn enable_build_job(
         &self,
         request: codearts_model::build::EnableBuildJobRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::EnableBuildJobResponse> {
         let path = format!(
             "/v3/jobs/{}/recover",
             path_param("job_id", &request.job_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -587,10 +704,13 @@ impl crate::stub::Build for HttpStub {
     async fn execute_job(
         &self,
         request: codearts_model::build::ExecuteJobRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ExecuteJobResponse> {
         let path = "/v1/job/execute";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -602,10 +722,13 @@ impl crate::stub::Build for HttpStub {
     async fn list_brief_record(
         &self,
         request: codearts_model::build::ListBriefRecordRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListBriefRecordResponse> {
         let path = "/v1/record/brief";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("limit", request.limit);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
@@ -618,13 +741,16 @@ impl crate::stub::Build for HttpStub {
     async fn list_build_info_record(
         &self,
         request: codearts_model::build::ListBuildInfoRecordRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListBuildInfoRecordResponse> {
         let path = format!(
             "/v3/jobs/{}/build-info-records",
             path_param("job_id", &request.job_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("start_time", &request.start_time);
         op = op.query("end_time", &request.end_time);
         op = op.query_opt("page_index", request.page_index.as_ref());
@@ -637,10 +763,13 @@ impl crate::stub::Build for HttpStub {
     async fn list_build_info_record_by_job_id(
         &self,
         request: codearts_model::build::ListBuildInfoRecordByJobIdRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListBuildInfoRecordByJobIdResponse> {
         let path = format!("/v1/record/{}/list", path_param("job_id", &request.job_id)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("start_time", &request.start_time);
         op = op.query("end_time", &request.end_time);
         op = op.query_opt("page_index", request.page_index.as_ref());
@@ -653,6 +782,7 @@ impl crate::stub::Build for HttpStub {
     async fn list_build_parameter(
         &self,
         request: codearts_model::build::ListBuildParameterRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListBuildParameterResponse> {
         let path = format!(
             "/v1/job/{}/{}/history-parameters",
@@ -660,7 +790,9 @@ impl crate::stub::Build for HttpStub {
             path_param("build_no", &request.build_no.to_string())?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -669,10 +801,13 @@ impl crate::stub::Build for HttpStub {
     async fn list_custom_template(
         &self,
         request: codearts_model::build::ListCustomTemplateRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListCustomTemplateResponse> {
         let path = "/v1/template/custom";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("name", request.name.as_ref());
         op = op.query_opt("filter", request.filter.as_ref());
         op = op.query_opt("page", request.page.as_ref());
@@ -686,13 +821,16 @@ impl crate::stub::Build for HttpStub {
     async fn list_end_points(
         &self,
         request: codearts_model::build::ListEndPointsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListEndPointsResponse> {
         let path = format!(
             "/v1/job/{}/nexus",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("limit", request.limit);
         op = op.query_opt("offset", request.offset.as_ref());
         op = op.content_type("application/json")?;
@@ -703,13 +841,16 @@ impl crate::stub::Build for HttpStub {
     async fn list_group_tree(
         &self,
         request: codearts_model::build::ListGroupTreeRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListGroupTreeResponse> {
         let path = format!(
             "/v1/job/{}/group/tree",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -718,10 +859,13 @@ impl crate::stub::Build for HttpStub {
     async fn list_job(
         &self,
         request: codearts_model::build::ListJobRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListJobResponse> {
         let path = "/v1/job/list";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("page_index", request.page_index.as_ref());
         op = op.query_opt("page_size", request.page_size.as_ref());
         op = op.query_opt("search", request.search.as_ref());
@@ -737,10 +881,13 @@ impl crate::stub::Build for HttpStub {
     async fn list_job_config(
         &self,
         request: codearts_model::build::ListJobConfigRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListJobConfigResponse> {
         let path = format!("/v3/jobs/{}/query", path_param("job_id", &request.job_id)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("get_all_params", request.get_all_params.as_ref());
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -750,10 +897,13 @@ impl crate::stub::Build for HttpStub {
     async fn list_junit_coverage_summary(
         &self,
         request: codearts_model::build::ListJunitCoverageSummaryRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListJunitCoverageSummaryResponse> {
         let path = "/v1/report/junit/coverage/list";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("job_id", &request.job_id);
         op = op.query("build_no", request.build_no);
         op = op.content_type("application/json")?;
@@ -764,10 +914,13 @@ impl crate::stub::Build for HttpStub {
     async fn list_keystore(
         &self,
         _request: codearts_model::build::ListKeystoreRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListKeystoreResponse> {
         let path = "/v2/keystore/name";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -776,10 +929,13 @@ impl crate::stub::Build for HttpStub {
     async fn list_keystore_search(
         &self,
         request: codearts_model::build::ListKeystoreSearchRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListKeystoreSearchResponse> {
         let path = "/v2/keystore/list";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("page_size", request.page_size.as_ref());
         op = op.query_opt("page", request.page.as_ref());
         op = op.query_opt("search", request.search.as_ref());
@@ -791,13 +947,16 @@ impl crate::stub::Build for HttpStub {
     async fn list_notice(
         &self,
         request: codearts_model::build::ListNoticeRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListNoticeResponse> {
         let path = format!(
             "/v3/jobs/notice/{}/query",
             path_param("job_id", &request.job_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -806,10 +965,13 @@ impl crate::stub::Build for HttpStub {
     async fn list_official_template(
         &self,
         request: codearts_model::build::ListOfficialTemplateRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListOfficialTemplateResponse> {
         let path = "/v1/template/officialtemplates";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("name", request.name.as_ref());
         op = op.query_opt("page", request.page.as_ref());
         op = op.query_opt("page_size", request.page_size.as_ref());
@@ -821,13 +983,16 @@ impl crate::stub::Build for HttpStub {
     async fn list_project_jobs(
         &self,
         request: codearts_model::build::ListProjectJobsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListProjectJobsResponse> {
         let path = format!(
             "/v1/job/{}/list",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("page_index", request.page_index);
         op = op.query("page_size", request.page_size);
         op = op.query_opt("search", request.search.as_ref());
@@ -845,10 +1010,13 @@ impl crate::stub::Build for HttpStub {
     async fn list_recommend_official_template(
         &self,
         request: codearts_model::build::ListRecommendOfficialTemplateRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListRecommendOfficialTemplateResponse> {
         let path = "/v1/template/recommend";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -860,13 +1028,16 @@ impl crate::stub::Build for HttpStub {
     async fn list_records(
         &self,
         request: codearts_model::build::ListRecordsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListRecordsResponse> {
         let path = format!(
             "/v1/record/{}/records",
             path_param("build_project_id", &request.build_project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("page", request.page.as_ref());
         op = op.query_opt("limit", request.limit.as_ref());
         op = op.query_all("triggers", request.triggers.iter().flatten());
@@ -882,10 +1053,13 @@ impl crate::stub::Build for HttpStub {
     async fn list_recycling_job(
         &self,
         request: codearts_model::build::ListRecyclingJobRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListRecyclingJobResponse> {
         let path = "/v1/job/recycling-jobs";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("page_size", request.page_size.as_ref());
         op = op.query_opt("page_no", request.page_no.as_ref());
         op = op.query_opt("search", request.search.as_ref());
@@ -897,10 +1071,13 @@ impl crate::stub::Build for HttpStub {
     async fn list_related_project_info(
         &self,
         request: codearts_model::build::ListRelatedProjectInfoRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListRelatedProjectInfoResponse> {
         let path = "/v1/domain/project/related-page";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("page_size", request.page_size.as_ref());
         op = op.query_opt("page_no", request.page_no.as_ref());
         op = op.query_opt("search", request.search.as_ref());
@@ -912,10 +1089,13 @@ impl crate::stub::Build for HttpStub {
     async fn list_repo_branch(
         &self,
         request: codearts_model::build::ListRepoBranchRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListRepoBranchResponse> {
         let path = "/v1/report/branches";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("job_id", &request.job_id);
         op = op.query("repository_name", &request.repository_name);
         op = op.content_type("application/json")?;
@@ -926,13 +1106,16 @@ impl crate::stub::Build for HttpStub {
     async fn list_repository(
         &self,
         request: codearts_model::build::ListRepositoryRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListRepositoryResponse> {
         let path = format!(
             "/v1/report/{}/repositories",
             path_param("job_id", &request.job_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -941,10 +1124,13 @@ impl crate::stub::Build for HttpStub {
     async fn list_templates(
         &self,
         request: codearts_model::build::ListTemplatesRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListTemplatesResponse> {
         let path = "/v3/templates/query";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("name", request.name.as_ref());
         op = op.query_opt("page", request.page.as_ref());
         op = op.query_opt("page_size", request.page_size.as_ref());
@@ -956,10 +1142,13 @@ impl crate::stub::Build for HttpStub {
     async fn list_update_job_history(
         &self,
         request: codearts_model::build::ListUpdateJobHistoryRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ListUpdateJobHistoryResponse> {
         let path = format!("/v1/job/{}/history", path_param("job_id", &request.job_id)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("page_no", request.page_no.as_ref());
         op = op.query_opt("page_size", request.page_size.as_ref());
         op = op.content_type("application/json")?;
@@ -970,13 +1159,16 @@ impl crate::stub::Build for HttpStub {
     async fn move_group(
         &self,
         request: codearts_model::build::MoveGroupRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::MoveGroupResponse> {
         let path = format!(
             "/v1/job/{}/group/move",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -988,13 +1180,16 @@ impl crate::stub::Build for HttpStub {
     async fn remover_favourite_custom_template(
         &self,
         request: codearts_model::build::RemoverFavouriteCustomTemplateRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::RemoverFavouriteCustomTemplateResponse> {
         let path = format!(
             "/v1/template/custom/{}/unfollow",
             path_param("uuid", &request.uuid)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1003,13 +1198,16 @@ impl crate::stub::Build for HttpStub {
     async fn remover_favourite_official_template(
         &self,
         request: codearts_model::build::RemoverFavouriteOfficialTemplateRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::RemoverFavouriteOfficialTemplateResponse> {
         let path = format!(
             "/v1/template/official/{}/unfollow",
             path_param("uuid", &request.uuid)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1018,13 +1216,16 @@ impl crate::stub::Build for HttpStub {
     async fn remover_favourite_task(
         &self,
         request: codearts_model::build::RemoverFavouriteTaskRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::RemoverFavouriteTaskResponse> {
         let path = format!(
             "/v1/job/{}/unfollow",
             path_param("job_id", &request.job_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1033,10 +1234,13 @@ impl crate::stub::Build for HttpStub {
     async fn restore_recycling_jobs(
         &self,
         request: codearts_model::build::RestoreRecyclingJobsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::RestoreRecyclingJobsResponse> {
         let path = "/v1/job/recycling-restoration";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1048,10 +1252,13 @@ impl crate::stub::Build for HttpStub {
     async fn run_job(
         &self,
         request: codearts_model::build::RunJobRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::RunJobResponse> {
         let path = "/v3/jobs/build";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1063,10 +1270,13 @@ impl crate::stub::Build for HttpStub {
     async fn save_template_used_info(
         &self,
         request: codearts_model::build::SaveTemplateUsedInfoRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::SaveTemplateUsedInfoResponse> {
         let path = "/v1/template/used-info";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1078,10 +1288,13 @@ impl crate::stub::Build for HttpStub {
     async fn set_keep_time(
         &self,
         request: codearts_model::build::SetKeepTimeRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::SetKeepTimeResponse> {
         let path = "/v1/job/keep-time";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1093,10 +1306,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_action_i_info(
         &self,
         request: codearts_model::build::ShowActionIInfoRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowActionIInfoResponse> {
         let path = "/v1/log/stage/page";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("job_id", &request.job_id);
         op = op.query("build_no", request.build_no);
         op = op.query("start_offset", request.start_offset);
@@ -1110,10 +1326,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_available_inner_spec(
         &self,
         request: codearts_model::build::ShowAvailableInnerSpecRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowAvailableInnerSpecResponse> {
         let path = "/v2/resource/spec";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("project_id", &request.project_id);
         op = op.query("arch", &request.arch);
         op = op.content_type("application/json")?;
@@ -1124,6 +1343,7 @@ impl crate::stub::Build for HttpStub {
     async fn show_build_details(
         &self,
         request: codearts_model::build::ShowBuildDetailsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowBuildDetailsResponse> {
         let path = format!(
             "/v1/job/{}/{}/build-info",
@@ -1131,7 +1351,9 @@ impl crate::stub::Build for HttpStub {
             path_param("build_no", &request.build_no.to_string())?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1140,6 +1362,7 @@ impl crate::stub::Build for HttpStub {
     async fn show_build_info_record(
         &self,
         request: codearts_model::build::ShowBuildInfoRecordRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowBuildInfoRecordResponse> {
         let path = format!(
             "/v1/record/{}/{}/build-info-record",
@@ -1147,7 +1370,9 @@ impl crate::stub::Build for HttpStub {
             path_param("build_no", &request.build_no.to_string())?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1156,10 +1381,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_build_params_list(
         &self,
         _request: codearts_model::build::ShowBuildParamsListRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowBuildParamsListResponse> {
         let path = "/v1/job/build-params";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1168,13 +1396,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_build_record(
         &self,
         request: codearts_model::build::ShowBuildRecordRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowBuildRecordResponse> {
         let path = format!(
             "/v1/record/{}/info",
             path_param("record_id", &request.record_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1183,13 +1414,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_build_record_build_script(
         &self,
         request: codearts_model::build::ShowBuildRecordBuildScriptRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowBuildRecordBuildScriptResponse> {
         let path = format!(
             "/v1/record/{}/build-script",
             path_param("record_id", &request.record_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1198,13 +1432,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_build_record_flow_graph(
         &self,
         request: codearts_model::build::ShowBuildRecordFlowGraphRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowBuildRecordFlowGraphResponse> {
         let path = format!(
             "/v1/record/{}/flow-graph",
             path_param("build_flow_record_id", &request.build_flow_record_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1213,13 +1450,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_build_record_full_stages(
         &self,
         request: codearts_model::build::ShowBuildRecordFullStagesRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowBuildRecordFullStagesResponse> {
         let path = format!(
             "/v1/record/{}/full-stages",
             path_param("record_id", &request.record_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("cascade", request.cascade.as_ref());
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -1229,13 +1469,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_copy_name(
         &self,
         request: codearts_model::build::ShowCopyNameRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowCopyNameResponse> {
         let path = format!(
             "/v1/job/{}/copy-name",
             path_param("job_id", &request.job_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1244,10 +1487,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_default_build_parameters(
         &self,
         _request: codearts_model::build::ShowDefaultBuildParametersRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowDefaultBuildParametersResponse> {
         let path = "/v1/job/default-parameters";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1256,10 +1502,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_default_project_permission(
         &self,
         request: codearts_model::build::ShowDefaultProjectPermissionRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowDefaultProjectPermissionResponse> {
         let path = "/v1/job/project/default-permission";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("project_id", &request.project_id);
         op = op.query("job_id", &request.job_id);
         op = op.content_type("application/json")?;
@@ -1270,13 +1519,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_disable(
         &self,
         request: codearts_model::build::ShowDisableRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowDisableResponse> {
         let path = format!(
             "/v1/job/{}/check/disable",
             path_param("job_id", &request.job_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1285,10 +1537,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_dockerfile_template(
         &self,
         request: codearts_model::build::ShowDockerfileTemplateRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_transport::StreamingResponse> {
         let path = "/v1/image/dockerfile-template";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("image_id", &request.image_id);
         op = op.content_type("application/json")?;
         self.0.execute_streaming(op).await
@@ -1297,10 +1552,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_domain_status(
         &self,
         _request: codearts_model::build::ShowDomainStatusRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowDomainStatusResponse> {
         let path = "/v1/domain/status";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1309,10 +1567,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_domains_statuses(
         &self,
         request: codearts_model::build::ShowDomainsStatusesRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowDomainsStatusesResponse> {
         let path = "/v1/domain/domains-statuses";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1324,13 +1585,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_flow_graph(
         &self,
         request: codearts_model::build::ShowFlowGraphRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowFlowGraphResponse> {
         let path = format!(
             "/v3/{}/flow-graph",
             path_param("build_flow_record_id", &request.build_flow_record_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1339,6 +1603,7 @@ impl crate::stub::Build for HttpStub {
     async fn show_history_details(
         &self,
         request: codearts_model::build::ShowHistoryDetailsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowHistoryDetailsResponse> {
         let path = format!(
             "/v3/jobs/{}/{}/history-details",
@@ -1346,7 +1611,9 @@ impl crate::stub::Build for HttpStub {
             path_param("build_number", &request.build_number.to_string())?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1355,10 +1622,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_image_template_list(
         &self,
         _request: codearts_model::build::ShowImageTemplateListRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowImageTemplateListResponse> {
         let path = "/v1/image/templates";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1367,6 +1637,7 @@ impl crate::stub::Build for HttpStub {
     async fn show_job_build_record_detail(
         &self,
         request: codearts_model::build::ShowJobBuildRecordDetailRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobBuildRecordDetailResponse> {
         let path = format!(
             "/v1/record/{}/{}/record-info",
@@ -1374,7 +1645,9 @@ impl crate::stub::Build for HttpStub {
             path_param("build_no", &request.build_no.to_string())?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1383,10 +1656,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_job_build_success_ratio(
         &self,
         request: codearts_model::build::ShowJobBuildSuccessRatioRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobBuildSuccessRatioResponse> {
         let path = "/v1/report/ratio";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("job_id", &request.job_id);
         op = op.query("repository_name", &request.repository_name);
         op = op.query_opt("branch", request.branch.as_ref());
@@ -1399,10 +1675,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_job_build_time(
         &self,
         request: codearts_model::build::ShowJobBuildTimeRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobBuildTimeResponse> {
         let path = "/v1/report/time";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("job_id", &request.job_id);
         op = op.query("repository_name", &request.repository_name);
         op = op.query_opt("branch", request.branch.as_ref());
@@ -1415,10 +1694,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_job_config(
         &self,
         request: codearts_model::build::ShowJobConfigRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobConfigResponse> {
         let path = format!("/v1/job/{}/config", path_param("job_id", &request.job_id)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("get_all_params", request.get_all_params.as_ref());
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -1428,10 +1710,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_job_config_diff(
         &self,
         request: codearts_model::build::ShowJobConfigDiffRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobConfigDiffResponse> {
         let path = format!("/v1/job/{}/diff", path_param("job_id", &request.job_id)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("revisedl_no", &request.revisedl_no);
         op = op.query("original_no", &request.original_no);
         op = op.content_type("application/json")?;
@@ -1442,10 +1727,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_job_info(
         &self,
         request: codearts_model::build::ShowJobInfoRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobInfoResponse> {
         let path = format!("/v1/job/{}/info", path_param("job_id", &request.job_id)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1454,13 +1742,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_job_list_by_project_id(
         &self,
         request: codearts_model::build::ShowJobListByProjectIdRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobListByProjectIdResponse> {
         let path = format!(
             "/v3/{}/jobs",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("page_index", request.page_index);
         op = op.query("page_size", request.page_size);
         op = op.content_type("application/json")?;
@@ -1471,10 +1762,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_job_notice_config_info(
         &self,
         request: codearts_model::build::ShowJobNoticeConfigInfoRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobNoticeConfigInfoResponse> {
         let path = format!("/v1/job/{}/notice", path_param("job_id", &request.job_id)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1483,13 +1777,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_job_pipeline_info(
         &self,
         request: codearts_model::build::ShowJobPipelineInfoRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobPipelineInfoResponse> {
         let path = format!(
             "/v1/job/{}/pipeline-info",
             path_param("job_id", &request.job_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("all", request.all.as_ref());
         op = op.query_opt("check_param_used", request.check_param_used.as_ref());
         op = op.content_type("application/json")?;
@@ -1500,10 +1797,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_job_role_permission(
         &self,
         request: codearts_model::build::ShowJobRolePermissionRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobRolePermissionResponse> {
         let path = "/v1/job/permission/role";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("job_id", &request.job_id);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -1513,10 +1813,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_job_status(
         &self,
         request: codearts_model::build::ShowJobStatusRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobStatusResponse> {
         let path = format!("/v3/jobs/{}/status", path_param("job_id", &request.job_id)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1525,10 +1828,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_job_step_status(
         &self,
         request: codearts_model::build::ShowJobStepStatusRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobStepStatusResponse> {
         let path = format!("/v1/job/{}/status", path_param("job_id", &request.job_id)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("build_no", request.build_no.as_ref());
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -1538,13 +1844,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_job_success_ratio(
         &self,
         request: codearts_model::build::ShowJobSuccessRatioRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobSuccessRatioResponse> {
         let path = format!(
             "/v3/jobs/{}/success-ratio",
             path_param("job_id", &request.job_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("start_time", &request.start_time);
         op = op.query("end_time", &request.end_time);
         op = op.content_type("application/json")?;
@@ -1555,10 +1864,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_job_system_parameters(
         &self,
         _request: codearts_model::build::ShowJobSystemParametersRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobSystemParametersResponse> {
         let path = "/v1/job/system-parameters";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1567,13 +1879,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_job_total(
         &self,
         request: codearts_model::build::ShowJobTotalRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowJobTotalResponse> {
         let path = format!(
             "/v1/record/{}/statistics",
             path_param("build_project_id", &request.build_project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("from_date", request.from_date.as_ref());
         op = op.query_opt("to_date", request.to_date.as_ref());
         op = op.content_type("application/json")?;
@@ -1584,13 +1899,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_keystore_permission(
         &self,
         request: codearts_model::build::ShowKeystorePermissionRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowKeystorePermissionResponse> {
         let path = format!(
             "/v2/keystore/permission/{}/query",
             path_param("keystore_id", &request.keystore_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("page_size", request.page_size);
         op = op.query("page", &request.page);
         op = op.content_type("application/json")?;
@@ -1601,13 +1919,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_last_history(
         &self,
         request: codearts_model::build::ShowLastHistoryRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowLastHistoryResponse> {
         let path = format!(
             "/v3/jobs/{}/last-history",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("repository_name", &request.repository_name);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -1617,13 +1938,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_list_history(
         &self,
         request: codearts_model::build::ShowListHistoryRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowListHistoryResponse> {
         let path = format!(
             "/v3/jobs/{}/history",
             path_param("job_id", &request.job_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("offset", request.offset);
         op = op.query("limit", request.limit);
         op = op.query("interval", request.interval);
@@ -1635,13 +1959,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_list_period_history(
         &self,
         request: codearts_model::build::ShowListPeriodHistoryRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowListPeriodHistoryResponse> {
         let path = format!(
             "/v3/jobs/{}/period-history",
             path_param("job_id", &request.job_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("offset", request.offset);
         op = op.query("limit", request.limit);
         op = op.query("start_time", &request.start_time);
@@ -1654,6 +1981,7 @@ impl crate::stub::Build for HttpStub {
     async fn show_output_info(
         &self,
         request: codearts_model::build::ShowOutputInfoRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowOutputInfoResponse> {
         let path = format!(
             "/v3/jobs/{}/{}/output-info",
@@ -1661,7 +1989,9 @@ impl crate::stub::Build for HttpStub {
             path_param("build_no", &request.build_no.to_string())?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1670,10 +2000,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_package_spec_count_down(
         &self,
         request: codearts_model::build::ShowPackageSpecCountDownRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowPackageSpecCountDownResponse> {
         let path = "/v2/resource/countdown";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1685,10 +2018,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_project_job_permission(
         &self,
         request: codearts_model::build::ShowProjectJobPermissionRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowProjectJobPermissionResponse> {
         let path = "/v1/job/permission";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("project_id", &request.project_id);
         op = op.query("job_id", &request.job_id);
         op = op.content_type("application/json")?;
@@ -1699,10 +2035,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_project_permission(
         &self,
         request: codearts_model::build::ShowProjectPermissionRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowProjectPermissionResponse> {
         let path = "/v1/domain/user-permission";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("project_id", &request.project_id);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -1712,6 +2051,7 @@ impl crate::stub::Build for HttpStub {
     async fn show_record_detail(
         &self,
         request: codearts_model::build::ShowRecordDetailRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowRecordDetailResponse> {
         let path = format!(
             "/v4/jobs/{}/{}/record-info",
@@ -1719,7 +2059,9 @@ impl crate::stub::Build for HttpStub {
             path_param("build_no", &request.build_no.to_string())?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1728,6 +2070,7 @@ impl crate::stub::Build for HttpStub {
     async fn show_record_info(
         &self,
         request: codearts_model::build::ShowRecordInfoRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowRecordInfoResponse> {
         let path = format!(
             "/v3/jobs/{}/{}/record-info",
@@ -1735,7 +2078,9 @@ impl crate::stub::Build for HttpStub {
             path_param("build_no", &request.build_no.to_string())?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1744,10 +2089,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_related_project(
         &self,
         _request: codearts_model::build::ShowRelatedProjectRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowRelatedProjectResponse> {
         let path = "/v1/domain/project/related";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1756,13 +2104,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_report_summary(
         &self,
         request: codearts_model::build::ShowReportSummaryRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowReportSummaryResponse> {
         let path = format!(
             "/v1/report/{}/summary",
             path_param("job_id", &request.job_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("build_no", request.build_no);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -1772,13 +2123,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_running_status(
         &self,
         request: codearts_model::build::ShowRunningStatusRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowRunningStatusResponse> {
         let path = format!(
             "/v1/job/{}/running-status",
             path_param("job_id", &request.job_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1787,10 +2141,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_summary_build_job_info(
         &self,
         _request: codearts_model::build::ShowSummaryBuildJobInfoRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowSummaryBuildJobInfoResponse> {
         let path = "/v1/domain/job-summary";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1799,10 +2156,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_template(
         &self,
         request: codearts_model::build::ShowTemplateRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowTemplateResponse> {
         let path = format!("/v1/template/{}/custom", path_param("uuid", &request.uuid)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1811,10 +2171,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_user_charge_type(
         &self,
         _request: codearts_model::build::ShowUserChargeTypeRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowUserChargeTypeResponse> {
         let path = "/v1/domain/charge-type";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1823,10 +2186,13 @@ impl crate::stub::Build for HttpStub {
     async fn show_user_over_package_quota(
         &self,
         request: codearts_model::build::ShowUserOverPackageQuotaRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowUserOverPackageQuotaResponse> {
         let path = "/v1/domain/package/quota";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("project_id", &request.project_id);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -1836,13 +2202,16 @@ impl crate::stub::Build for HttpStub {
     async fn show_yaml_template(
         &self,
         request: codearts_model::build::ShowYamlTemplateRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::ShowYamlTemplateResponse> {
         let path = format!(
             "/v1/template/{}/default-template",
             path_param("job_id", &request.job_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("default_host", request.default_host.as_ref());
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -1852,6 +2221,7 @@ impl crate::stub::Build for HttpStub {
     async fn stop_build_job(
         &self,
         request: codearts_model::build::StopBuildJobRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::StopBuildJobResponse> {
         let path = format!(
             "/v3/jobs/{}/{}/stop",
@@ -1859,7 +2229,9 @@ impl crate::stub::Build for HttpStub {
             path_param("build_no", &request.build_no.to_string())?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1868,10 +2240,13 @@ impl crate::stub::Build for HttpStub {
     async fn stop_job(
         &self,
         request: codearts_model::build::StopJobRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::StopJobResponse> {
         let path = "/v3/jobs/stop";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1883,10 +2258,13 @@ impl crate::stub::Build for HttpStub {
     async fn stop_the_job(
         &self,
         request: codearts_model::build::StopTheJobRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::StopTheJobResponse> {
         let path = format!("/v1/job/{}/stop", path_param("job_id", &request.job_id)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.query_opt("build_no", request.build_no.as_ref());
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -1896,13 +2274,16 @@ impl crate::stub::Build for HttpStub {
     async fn switched_packet(
         &self,
         request: codearts_model::build::SwitchedPacketRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::SwitchedPacketResponse> {
         let path = format!(
             "/v1/job/{}/group/swap",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.query("source_group_id", &request.source_group_id);
         op = op.query("target_group_id", &request.target_group_id);
         op = op.content_type("application/json")?;
@@ -1913,10 +2294,13 @@ impl crate::stub::Build for HttpStub {
     async fn update_build_job(
         &self,
         request: codearts_model::build::UpdateBuildJobRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::UpdateBuildJobResponse> {
         let path = "/v3/jobs/update";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1928,13 +2312,16 @@ impl crate::stub::Build for HttpStub {
     async fn update_job_group(
         &self,
         request: codearts_model::build::UpdateJobGroupRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::UpdateJobGroupResponse> {
         let path = format!(
             "/v1/job/{}/group/update",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::PUT, path);
+        let mut op = OperationRequest::new(Method::PUT, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1946,10 +2333,13 @@ impl crate::stub::Build for HttpStub {
     async fn update_keystore(
         &self,
         request: codearts_model::build::UpdateKeystoreRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::UpdateKeystoreResponse> {
         let path = format!("/v2/keystore/update/{}", path_param("id", &request.id)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1961,10 +2351,13 @@ impl crate::stub::Build for HttpStub {
     async fn update_keystore_permission(
         &self,
         request: codearts_model::build::UpdateKeystorePermissionRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::UpdateKeystorePermissionResponse> {
         let path = "/v2/keystore/permission/edit";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1976,10 +2369,13 @@ impl crate::stub::Build for HttpStub {
     async fn update_new_job(
         &self,
         request: codearts_model::build::UpdateNewJobRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::UpdateNewJobResponse> {
         let path = "/v1/job/update";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1991,10 +2387,13 @@ impl crate::stub::Build for HttpStub {
     async fn update_new_notice_new(
         &self,
         request: codearts_model::build::UpdateNewNoticeNewRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::UpdateNewNoticeNewResponse> {
         let path = format!("/v1/job/{}/notice", path_param("job_id", &request.job_id)?);
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::PUT, path);
+        let mut op = OperationRequest::new(Method::PUT, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -2006,13 +2405,16 @@ impl crate::stub::Build for HttpStub {
     async fn update_notice(
         &self,
         request: codearts_model::build::UpdateNoticeRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::UpdateNoticeResponse> {
         let path = format!(
             "/v3/jobs/notice/{}/update",
             path_param("job_id", &request.job_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -2024,10 +2426,13 @@ impl crate::stub::Build for HttpStub {
     async fn upload_keystore(
         &self,
         request: codearts_model::build::UploadKeystoreRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::build::UploadKeystoreResponse> {
         let path = "/v2/keystore/upload";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         let mut form = codearts_transport::multipart::Form::new();
         if let Some(body) = &request.body {
             let v = &body.file;

@@ -836,7 +836,9 @@ async fn add_favourite_custom_template(
     input: &Input,
 ) -> Result<Output, ApiError> {
     let request = m::AddFavouriteCustomTemplateRequest::new(input.path::<String>("uuid")?);
-    let result = stub.add_favourite_custom_template(request).await;
+    let result = stub
+        .add_favourite_custom_template(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::AddFavouriteCustomTemplateResponse::new)
 }
 
@@ -846,14 +848,18 @@ async fn add_favourite_official_template(
     input: &Input,
 ) -> Result<Output, ApiError> {
     let request = m::AddFavouriteOfficialTemplateRequest::new(input.path::<String>("uuid")?);
-    let result = stub.add_favourite_official_template(request).await;
+    let result = stub
+        .add_favourite_official_template(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::AddFavouriteOfficialTemplateResponse::new)
 }
 
 /// `POST /v1/job/{job_id}/follow`: `add_favourite_task`.
 async fn add_favourite_task(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::AddFavouriteTaskRequest::new(input.path::<String>("job_id")?);
-    let result = stub.add_favourite_task(request).await;
+    let result = stub
+        .add_favourite_task(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::AddFavouriteTaskResponse::new)
 }
 
@@ -863,7 +869,9 @@ async fn add_keystore_permission(stub: &dyn Build, input: &Input) -> Result<Outp
     if let Some(v) = input.json::<m::AddKeystorePermissionRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.add_keystore_permission(request).await;
+    let result = stub
+        .add_keystore_permission(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::AddKeystorePermissionResponse::new)
 }
 
@@ -873,7 +881,9 @@ async fn apply_project_permission(stub: &dyn Build, input: &Input) -> Result<Out
     if let Some(v) = input.json::<m::ProjectPermissionRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.apply_project_permission(request).await;
+    let result = stub
+        .apply_project_permission(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ApplyProjectPermissionResponse::new)
 }
 
@@ -883,7 +893,9 @@ async fn batch_delete_build_jobs(stub: &dyn Build, input: &Input) -> Result<Outp
     if let Some(v) = input.json::<m::BatchDeleteBuildJobsRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.batch_delete_build_jobs(request).await;
+    let result = stub
+        .batch_delete_build_jobs(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::BatchDeleteBuildJobsResponse::new)
 }
 
@@ -896,7 +908,9 @@ async fn batch_update_job_role_permission(
     if let Some(v) = input.json::<m::RolePermissionsRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.batch_update_job_role_permission(request).await;
+    let result = stub
+        .batch_update_job_role_permission(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::BatchUpdateJobRolePermissionResponse::new)
 }
 
@@ -906,14 +920,18 @@ async fn check_job_count_is_top_limit(
     _input: &Input,
 ) -> Result<Output, ApiError> {
     let request = m::CheckJobCountIsTopLimitRequest::new();
-    let result = stub.check_job_count_is_top_limit(request).await;
+    let result = stub
+        .check_job_count_is_top_limit(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CheckJobCountIsTopLimitResponse::new)
 }
 
 /// `GET /v1/job/permission/internal`: `check_job_internal`.
 async fn check_job_internal(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
     let request = m::CheckJobInternalRequest::new();
-    let result = stub.check_job_internal(request).await;
+    let result = stub
+        .check_job_internal(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CheckJobInternalResponse::new)
 }
 
@@ -923,7 +941,9 @@ async fn check_job_name_is_exists(stub: &dyn Build, input: &Input) -> Result<Out
         input.required_query::<String>("project_id")?,
         input.required_query::<String>("job_name")?,
     );
-    let result = stub.check_job_name_is_exists(request).await;
+    let result = stub
+        .check_job_name_is_exists(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CheckJobNameIsExistsResponse::new)
 }
 
@@ -933,14 +953,18 @@ async fn check_webhook_url(stub: &dyn Build, input: &Input) -> Result<Output, Ap
     if let Some(v) = input.json::<m::CheckWebhookUrlRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.check_webhook_url(request).await;
+    let result = stub
+        .check_webhook_url(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CheckWebhookUrlResponse::new)
 }
 
 /// `DELETE /v1/job/recycling-empty`: `clear_recycling_jobs`.
 async fn clear_recycling_jobs(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
     let request = m::ClearRecyclingJobsRequest::new();
-    let result = stub.clear_recycling_jobs(request).await;
+    let result = stub
+        .clear_recycling_jobs(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ClearRecyclingJobsResponse::new)
 }
 
@@ -950,7 +974,9 @@ async fn copy_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     if let Some(v) = input.json::<m::CopyBuildJobRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.copy_job(request).await;
+    let result = stub
+        .copy_job(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CopyJobResponse::new)
 }
 
@@ -960,7 +986,9 @@ async fn create_build_job(stub: &dyn Build, input: &Input) -> Result<Output, Api
     if let Some(v) = input.json::<m::CreateBuildJobRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_build_job(request).await;
+    let result = stub
+        .create_build_job(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CreateBuildJobResponse::new)
 }
 
@@ -970,7 +998,9 @@ async fn create_job_group(stub: &dyn Build, input: &Input) -> Result<Output, Api
     if let Some(v) = input.json::<m::JobGroupRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_job_group(request).await;
+    let result = stub
+        .create_job_group(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CreateJobGroupResponse::new)
 }
 
@@ -980,7 +1010,9 @@ async fn create_new_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiEr
     if let Some(v) = input.json::<m::CreateBuildJobRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_new_job(request).await;
+    let result = stub
+        .create_new_job(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CreateNewJobResponse::new)
 }
 
@@ -990,7 +1022,9 @@ async fn create_template(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     if let Some(v) = input.json::<m::CreateTemplatesRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_template(request).await;
+    let result = stub
+        .create_template(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CreateTemplateResponse::new)
 }
 
@@ -1000,14 +1034,18 @@ async fn create_templates(stub: &dyn Build, input: &Input) -> Result<Output, Api
     if let Some(v) = input.json::<m::CreateTemplatesRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_templates(request).await;
+    let result = stub
+        .create_templates(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CreateTemplatesResponse::new)
 }
 
 /// `POST /v3/jobs/{job_id}/delete`: `delete_build_job`.
 async fn delete_build_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::DeleteBuildJobRequest::new(input.path::<String>("job_id")?);
-    let result = stub.delete_build_job(request).await;
+    let result = stub
+        .delete_build_job(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DeleteBuildJobResponse::new)
 }
 
@@ -1017,21 +1055,27 @@ async fn delete_group(stub: &dyn Build, input: &Input) -> Result<Output, ApiErro
         input.path::<String>("project_id")?,
         input.required_query::<String>("id")?,
     );
-    let result = stub.delete_group(request).await;
+    let result = stub
+        .delete_group(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DeleteGroupResponse::new)
 }
 
 /// `DELETE /v2/keystore/{keystore_id}/delete`: `delete_keystore`.
 async fn delete_keystore(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::DeleteKeystoreRequest::new(input.path::<String>("keystore_id")?);
-    let result = stub.delete_keystore(request).await;
+    let result = stub
+        .delete_keystore(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DeleteKeystoreResponse::new)
 }
 
 /// `DELETE /v2/keystore/permission/{permission_id}/delete`: `delete_keystore_permission`.
 async fn delete_keystore_permission(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::DeleteKeystorePermissionRequest::new(input.path::<String>("permission_id")?);
-    let result = stub.delete_keystore_permission(request).await;
+    let result = stub
+        .delete_keystore_permission(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DeleteKeystorePermissionResponse::new)
 }
 
@@ -1041,35 +1085,45 @@ async fn delete_recycling_jobs(stub: &dyn Build, input: &Input) -> Result<Output
     if let Some(v) = input.json::<m::JobsRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.delete_recycling_jobs(request).await;
+    let result = stub
+        .delete_recycling_jobs(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DeleteRecyclingJobsResponse::new)
 }
 
 /// `DELETE /v1/template/{uuid}/delete`: `delete_template`.
 async fn delete_template(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::DeleteTemplateRequest::new(input.path::<String>("uuid")?);
-    let result = stub.delete_template(request).await;
+    let result = stub
+        .delete_template(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DeleteTemplateResponse::new)
 }
 
 /// `DELETE /v3/templates/{uuid}/delete`: `delete_templates`.
 async fn delete_templates(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::DeleteTemplatesRequest::new(input.path::<String>("uuid")?);
-    let result = stub.delete_templates(request).await;
+    let result = stub
+        .delete_templates(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DeleteTemplatesResponse::new)
 }
 
 /// `DELETE /v1/job/{job_id}/delete`: `delete_the_job`.
 async fn delete_the_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::DeleteTheJobRequest::new(input.path::<String>("job_id")?);
-    let result = stub.delete_the_job(request).await;
+    let result = stub
+        .delete_the_job(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DeleteTheJobResponse::new)
 }
 
 /// `POST /v3/jobs/{job_id}/disable`: `disable_build_job`.
 async fn disable_build_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::DisableBuildJobRequest::new(input.path::<String>("job_id")?);
-    let result = stub.disable_build_job(request).await;
+    let result = stub
+        .disable_build_job(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DisableBuildJobResponse::new)
 }
 
@@ -1079,7 +1133,9 @@ async fn disable_notice(stub: &dyn Build, input: &Input) -> Result<Output, ApiEr
         input.path::<String>("job_id")?,
         input.required_query::<String>("notice_type")?,
     );
-    let result = stub.disable_notice(request).await;
+    let result = stub
+        .disable_notice(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DisableNoticeResponse::new)
 }
 
@@ -1089,7 +1145,9 @@ async fn disable_the_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     if let Some(v) = input.json::<m::DisableTheJobRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.disable_the_job(request).await;
+    let result = stub
+        .disable_the_job(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DisableTheJobResponse::new)
 }
 
@@ -1102,7 +1160,9 @@ async fn download_build_full_log(stub: &dyn Build, input: &Input) -> Result<Outp
     if let Some(v) = input.query::<bool>("compress")? {
         request = request.set_compress(v);
     }
-    let result = stub.download_build_full_log(request).await;
+    let result = stub
+        .download_build_full_log(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::stream(result).await
 }
 
@@ -1112,7 +1172,9 @@ async fn download_build_log(stub: &dyn Build, input: &Input) -> Result<Output, A
     if let Some(v) = input.query::<String>("log_level")? {
         request = request.set_log_level(v);
     }
-    let result = stub.download_build_log(request).await;
+    let result = stub
+        .download_build_log(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::stream(result).await
 }
 
@@ -1132,7 +1194,9 @@ async fn download_build_real_time_log(stub: &dyn Build, input: &Input) -> Result
     if let Some(v) = input.query::<String>("sort")? {
         request = request.set_sort(v);
     }
-    let result = stub.download_build_real_time_log(request).await;
+    let result = stub
+        .download_build_real_time_log(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DownloadBuildRealTimeLogResponse::new)
 }
 
@@ -1143,7 +1207,9 @@ async fn download_junit_coverage_zip(stub: &dyn Build, input: &Input) -> Result<
         input.required_query::<i64>("build_no")?,
         input.required_query::<String>("root_id")?,
     );
-    let result = stub.download_junit_coverage_zip(request).await;
+    let result = stub
+        .download_junit_coverage_zip(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::stream(result).await
 }
 
@@ -1153,7 +1219,9 @@ async fn download_keystore(stub: &dyn Build, input: &Input) -> Result<Output, Ap
         input.required_query::<String>("file_name")?,
         input.required_query::<String>("domain_id")?,
     );
-    let result = stub.download_keystore(request).await;
+    let result = stub
+        .download_keystore(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::stream(result).await
 }
 
@@ -1164,14 +1232,18 @@ async fn download_keystore_by_name(stub: &dyn Build, input: &Input) -> Result<Ou
         input.required_query::<String>("domain_id")?,
         input.required_query::<String>("id")?,
     );
-    let result = stub.download_keystore_by_name(request).await;
+    let result = stub
+        .download_keystore_by_name(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::stream(result).await
 }
 
 /// `GET /v3/{record_id}/download-log`: `download_log_by_record_id`.
 async fn download_log_by_record_id(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::DownloadLogByRecordIdRequest::new(input.path::<String>("record_id")?);
-    let result = stub.download_log_by_record_id(request).await;
+    let result = stub
+        .download_log_by_record_id(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::stream(result).await
 }
 
@@ -1185,7 +1257,9 @@ async fn download_real_time_log(stub: &dyn Build, input: &Input) -> Result<Outpu
     if let Some(v) = input.query::<i64>("length")? {
         request = request.set_length(v);
     }
-    let result = stub.download_real_time_log(request).await;
+    let result = stub
+        .download_real_time_log(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DownloadRealTimeLogResponse::new)
 }
 
@@ -1198,14 +1272,18 @@ async fn download_task_log(stub: &dyn Build, input: &Input) -> Result<Output, Ap
     if let Some(v) = input.query::<String>("log_level")? {
         request = request.set_log_level(v);
     }
-    let result = stub.download_task_log(request).await;
+    let result = stub
+        .download_task_log(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::stream(result).await
 }
 
 /// `POST /v3/jobs/{job_id}/recover`: `enable_build_job`.
 async fn enable_build_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::EnableBuildJobRequest::new(input.path::<String>("job_id")?);
-    let result = stub.enable_build_job(request).await;
+    let result = stub
+        .enable_build_job(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::EnableBuildJobResponse::new)
 }
 
@@ -1215,7 +1293,9 @@ async fn execute_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError
     if let Some(v) = input.json::<m::RunJobRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.execute_job(request).await;
+    let result = stub
+        .execute_job(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ExecuteJobResponse::new)
 }
 
@@ -1225,7 +1305,9 @@ async fn list_brief_record(stub: &dyn Build, input: &Input) -> Result<Output, Ap
     if let Some(v) = input.json::<Vec<String>>()? {
         request = request.set_body(v);
     }
-    let result = stub.list_brief_record(request).await;
+    let result = stub
+        .list_brief_record(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListBriefRecordResponse::new)
 }
 
@@ -1242,7 +1324,9 @@ async fn list_build_info_record(stub: &dyn Build, input: &Input) -> Result<Outpu
     if let Some(v) = input.query::<i64>("page_size")? {
         request = request.set_page_size(v);
     }
-    let result = stub.list_build_info_record(request).await;
+    let result = stub
+        .list_build_info_record(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListBuildInfoRecordResponse::new)
 }
 
@@ -1262,7 +1346,9 @@ async fn list_build_info_record_by_job_id(
     if let Some(v) = input.query::<i64>("page_size")? {
         request = request.set_page_size(v);
     }
-    let result = stub.list_build_info_record_by_job_id(request).await;
+    let result = stub
+        .list_build_info_record_by_job_id(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListBuildInfoRecordByJobIdResponse::new)
 }
 
@@ -1272,7 +1358,9 @@ async fn list_build_parameter(stub: &dyn Build, input: &Input) -> Result<Output,
         input.path::<String>("job_id")?,
         input.path::<i64>("build_no")?,
     );
-    let result = stub.list_build_parameter(request).await;
+    let result = stub
+        .list_build_parameter(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListBuildParameterResponse::new)
 }
 
@@ -1294,7 +1382,9 @@ async fn list_custom_template(stub: &dyn Build, input: &Input) -> Result<Output,
     if let Some(v) = input.query::<String>("tags")? {
         request = request.set_tags(v);
     }
-    let result = stub.list_custom_template(request).await;
+    let result = stub
+        .list_custom_template(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListCustomTemplateResponse::new)
 }
 
@@ -1307,14 +1397,18 @@ async fn list_end_points(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     if let Some(v) = input.query::<i64>("offset")? {
         request = request.set_offset(v);
     }
-    let result = stub.list_end_points(request).await;
+    let result = stub
+        .list_end_points(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListEndPointsResponse::new)
 }
 
 /// `GET /v1/job/{project_id}/group/tree`: `list_group_tree`.
 async fn list_group_tree(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::ListGroupTreeRequest::new(input.path::<String>("project_id")?);
-    let result = stub.list_group_tree(request).await;
+    let result = stub
+        .list_group_tree(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListGroupTreeResponse::new)
 }
 
@@ -1342,7 +1436,9 @@ async fn list_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     if let Some(v) = input.query::<String>("build_status")? {
         request = request.set_build_status(v);
     }
-    let result = stub.list_job(request).await;
+    let result = stub
+        .list_job(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListJobResponse::new)
 }
 
@@ -1352,7 +1448,9 @@ async fn list_job_config(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     if let Some(v) = input.query::<String>("get_all_params")? {
         request = request.set_get_all_params(v);
     }
-    let result = stub.list_job_config(request).await;
+    let result = stub
+        .list_job_config(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListJobConfigResponse::new)
 }
 
@@ -1362,14 +1460,18 @@ async fn list_junit_coverage_summary(stub: &dyn Build, input: &Input) -> Result<
         input.required_query::<String>("job_id")?,
         input.required_query::<i64>("build_no")?,
     );
-    let result = stub.list_junit_coverage_summary(request).await;
+    let result = stub
+        .list_junit_coverage_summary(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListJunitCoverageSummaryResponse::new)
 }
 
 /// `GET /v2/keystore/name`: `list_keystore`.
 async fn list_keystore(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
     let request = m::ListKeystoreRequest::new();
-    let result = stub.list_keystore(request).await;
+    let result = stub
+        .list_keystore(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListKeystoreResponse::new)
 }
 
@@ -1385,14 +1487,18 @@ async fn list_keystore_search(stub: &dyn Build, input: &Input) -> Result<Output,
     if let Some(v) = input.query::<String>("search")? {
         request = request.set_search(v);
     }
-    let result = stub.list_keystore_search(request).await;
+    let result = stub
+        .list_keystore_search(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListKeystoreSearchResponse::new)
 }
 
 /// `GET /v3/jobs/notice/{job_id}/query`: `list_notice`.
 async fn list_notice(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::ListNoticeRequest::new(input.path::<String>("job_id")?);
-    let result = stub.list_notice(request).await;
+    let result = stub
+        .list_notice(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListNoticeResponse::new)
 }
 
@@ -1408,7 +1514,9 @@ async fn list_official_template(stub: &dyn Build, input: &Input) -> Result<Outpu
     if let Some(v) = input.query::<String>("page_size")? {
         request = request.set_page_size(v);
     }
-    let result = stub.list_official_template(request).await;
+    let result = stub
+        .list_official_template(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListOfficialTemplateResponse::new)
 }
 
@@ -1440,7 +1548,9 @@ async fn list_project_jobs(stub: &dyn Build, input: &Input) -> Result<Output, Ap
     if let Some(v) = input.query::<String>("group_path_id")? {
         request = request.set_group_path_id(v);
     }
-    let result = stub.list_project_jobs(request).await;
+    let result = stub
+        .list_project_jobs(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListProjectJobsResponse::new)
 }
 
@@ -1453,7 +1563,9 @@ async fn list_recommend_official_template(
     if let Some(v) = input.json::<m::ListRecommendOfficialTemplateRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.list_recommend_official_template(request).await;
+    let result = stub
+        .list_recommend_official_template(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListRecommendOfficialTemplateResponse::new)
 }
 
@@ -1481,7 +1593,9 @@ async fn list_records(stub: &dyn Build, input: &Input) -> Result<Output, ApiErro
     if let Some(v) = input.query::<String>("to_date")? {
         request = request.set_to_date(v);
     }
-    let result = stub.list_records(request).await;
+    let result = stub
+        .list_records(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListRecordsResponse::new)
 }
 
@@ -1497,7 +1611,9 @@ async fn list_recycling_job(stub: &dyn Build, input: &Input) -> Result<Output, A
     if let Some(v) = input.query::<String>("search")? {
         request = request.set_search(v);
     }
-    let result = stub.list_recycling_job(request).await;
+    let result = stub
+        .list_recycling_job(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListRecyclingJobResponse::new)
 }
 
@@ -1513,7 +1629,9 @@ async fn list_related_project_info(stub: &dyn Build, input: &Input) -> Result<Ou
     if let Some(v) = input.query::<String>("search")? {
         request = request.set_search(v);
     }
-    let result = stub.list_related_project_info(request).await;
+    let result = stub
+        .list_related_project_info(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListRelatedProjectInfoResponse::new)
 }
 
@@ -1523,14 +1641,18 @@ async fn list_repo_branch(stub: &dyn Build, input: &Input) -> Result<Output, Api
         input.required_query::<String>("job_id")?,
         input.required_query::<String>("repository_name")?,
     );
-    let result = stub.list_repo_branch(request).await;
+    let result = stub
+        .list_repo_branch(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListRepoBranchResponse::new)
 }
 
 /// `GET /v1/report/{job_id}/repositories`: `list_repository`.
 async fn list_repository(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::ListRepositoryRequest::new(input.path::<String>("job_id")?);
-    let result = stub.list_repository(request).await;
+    let result = stub
+        .list_repository(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListRepositoryResponse::new)
 }
 
@@ -1546,7 +1668,9 @@ async fn list_templates(stub: &dyn Build, input: &Input) -> Result<Output, ApiEr
     if let Some(v) = input.query::<String>("page_size")? {
         request = request.set_page_size(v);
     }
-    let result = stub.list_templates(request).await;
+    let result = stub
+        .list_templates(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListTemplatesResponse::new)
 }
 
@@ -1559,7 +1683,9 @@ async fn list_update_job_history(stub: &dyn Build, input: &Input) -> Result<Outp
     if let Some(v) = input.query::<i64>("page_size")? {
         request = request.set_page_size(v);
     }
-    let result = stub.list_update_job_history(request).await;
+    let result = stub
+        .list_update_job_history(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListUpdateJobHistoryResponse::new)
 }
 
@@ -1569,7 +1695,9 @@ async fn move_group(stub: &dyn Build, input: &Input) -> Result<Output, ApiError>
     if let Some(v) = input.json::<m::MoveJobGroupRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.move_group(request).await;
+    let result = stub
+        .move_group(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::MoveGroupResponse::new)
 }
 
@@ -1579,7 +1707,9 @@ async fn remover_favourite_custom_template(
     input: &Input,
 ) -> Result<Output, ApiError> {
     let request = m::RemoverFavouriteCustomTemplateRequest::new(input.path::<String>("uuid")?);
-    let result = stub.remover_favourite_custom_template(request).await;
+    let result = stub
+        .remover_favourite_custom_template(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::RemoverFavouriteCustomTemplateResponse::new)
 }
 
@@ -1589,14 +1719,18 @@ async fn remover_favourite_official_template(
     input: &Input,
 ) -> Result<Output, ApiError> {
     let request = m::RemoverFavouriteOfficialTemplateRequest::new(input.path::<String>("uuid")?);
-    let result = stub.remover_favourite_official_template(request).await;
+    let result = stub
+        .remover_favourite_official_template(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::RemoverFavouriteOfficialTemplateResponse::new)
 }
 
 /// `POST /v1/job/{job_id}/unfollow`: `remover_favourite_task`.
 async fn remover_favourite_task(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::RemoverFavouriteTaskRequest::new(input.path::<String>("job_id")?);
-    let result = stub.remover_favourite_task(request).await;
+    let result = stub
+        .remover_favourite_task(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::RemoverFavouriteTaskResponse::new)
 }
 
@@ -1606,7 +1740,9 @@ async fn restore_recycling_jobs(stub: &dyn Build, input: &Input) -> Result<Outpu
     if let Some(v) = input.json::<m::JobsRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.restore_recycling_jobs(request).await;
+    let result = stub
+        .restore_recycling_jobs(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::RestoreRecyclingJobsResponse::new)
 }
 
@@ -1616,7 +1752,9 @@ async fn run_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     if let Some(v) = input.json::<m::RunJobRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.run_job(request).await;
+    let result = stub
+        .run_job(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::RunJobResponse::new)
 }
 
@@ -1626,7 +1764,9 @@ async fn save_template_used_info(stub: &dyn Build, input: &Input) -> Result<Outp
     if let Some(v) = input.json::<m::SaveTemplateUsedInfoRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.save_template_used_info(request).await;
+    let result = stub
+        .save_template_used_info(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::SaveTemplateUsedInfoResponse::new)
 }
 
@@ -1636,7 +1776,9 @@ async fn set_keep_time(stub: &dyn Build, input: &Input) -> Result<Output, ApiErr
     if let Some(v) = input.json::<m::SetKeepTimeRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.set_keep_time(request).await;
+    let result = stub
+        .set_keep_time(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::SetKeepTimeResponse::new)
 }
 
@@ -1651,7 +1793,9 @@ async fn show_action_i_info(stub: &dyn Build, input: &Input) -> Result<Output, A
     if let Some(v) = input.query::<String>("sort")? {
         request = request.set_sort(v);
     }
-    let result = stub.show_action_i_info(request).await;
+    let result = stub
+        .show_action_i_info(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowActionIInfoResponse::new)
 }
 
@@ -1661,7 +1805,9 @@ async fn show_available_inner_spec(stub: &dyn Build, input: &Input) -> Result<Ou
         input.required_query::<String>("project_id")?,
         input.required_query::<String>("arch")?,
     );
-    let result = stub.show_available_inner_spec(request).await;
+    let result = stub
+        .show_available_inner_spec(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::ShowAvailableInnerSpecResponse::new().set_body(Vec::new())
     })
@@ -1673,7 +1819,9 @@ async fn show_build_details(stub: &dyn Build, input: &Input) -> Result<Output, A
         input.path::<String>("job_id")?,
         input.path::<i64>("build_no")?,
     );
-    let result = stub.show_build_details(request).await;
+    let result = stub
+        .show_build_details(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowBuildDetailsResponse::new)
 }
 
@@ -1683,21 +1831,27 @@ async fn show_build_info_record(stub: &dyn Build, input: &Input) -> Result<Outpu
         input.path::<String>("job_id")?,
         input.path::<i64>("build_no")?,
     );
-    let result = stub.show_build_info_record(request).await;
+    let result = stub
+        .show_build_info_record(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowBuildInfoRecordResponse::new)
 }
 
 /// `GET /v1/job/build-params`: `show_build_params_list`.
 async fn show_build_params_list(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowBuildParamsListRequest::new();
-    let result = stub.show_build_params_list(request).await;
+    let result = stub
+        .show_build_params_list(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowBuildParamsListResponse::new)
 }
 
 /// `GET /v1/record/{record_id}/info`: `show_build_record`.
 async fn show_build_record(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowBuildRecordRequest::new(input.path::<String>("record_id")?);
-    let result = stub.show_build_record(request).await;
+    let result = stub
+        .show_build_record(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowBuildRecordResponse::new)
 }
 
@@ -1707,7 +1861,9 @@ async fn show_build_record_build_script(
     input: &Input,
 ) -> Result<Output, ApiError> {
     let request = m::ShowBuildRecordBuildScriptRequest::new(input.path::<String>("record_id")?);
-    let result = stub.show_build_record_build_script(request).await;
+    let result = stub
+        .show_build_record_build_script(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowBuildRecordBuildScriptResponse::new)
 }
 
@@ -1715,7 +1871,9 @@ async fn show_build_record_build_script(
 async fn show_build_record_flow_graph(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request =
         m::ShowBuildRecordFlowGraphRequest::new(input.path::<String>("build_flow_record_id")?);
-    let result = stub.show_build_record_flow_graph(request).await;
+    let result = stub
+        .show_build_record_flow_graph(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowBuildRecordFlowGraphResponse::new)
 }
 
@@ -1728,14 +1886,18 @@ async fn show_build_record_full_stages(
     if let Some(v) = input.query::<bool>("cascade")? {
         request = request.set_cascade(v);
     }
-    let result = stub.show_build_record_full_stages(request).await;
+    let result = stub
+        .show_build_record_full_stages(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowBuildRecordFullStagesResponse::new)
 }
 
 /// `GET /v1/job/{job_id}/copy-name`: `show_copy_name`.
 async fn show_copy_name(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowCopyNameRequest::new(input.path::<String>("job_id")?);
-    let result = stub.show_copy_name(request).await;
+    let result = stub
+        .show_copy_name(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowCopyNameResponse::new)
 }
 
@@ -1745,7 +1907,9 @@ async fn show_default_build_parameters(
     _input: &Input,
 ) -> Result<Output, ApiError> {
     let request = m::ShowDefaultBuildParametersRequest::new();
-    let result = stub.show_default_build_parameters(request).await;
+    let result = stub
+        .show_default_build_parameters(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowDefaultBuildParametersResponse::new)
 }
 
@@ -1758,14 +1922,18 @@ async fn show_default_project_permission(
         input.required_query::<String>("project_id")?,
         input.required_query::<String>("job_id")?,
     );
-    let result = stub.show_default_project_permission(request).await;
+    let result = stub
+        .show_default_project_permission(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowDefaultProjectPermissionResponse::new)
 }
 
 /// `GET /v1/job/{job_id}/check/disable`: `show_disable`.
 async fn show_disable(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowDisableRequest::new(input.path::<String>("job_id")?);
-    let result = stub.show_disable(request).await;
+    let result = stub
+        .show_disable(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowDisableResponse::new)
 }
 
@@ -1773,14 +1941,18 @@ async fn show_disable(stub: &dyn Build, input: &Input) -> Result<Output, ApiErro
 async fn show_dockerfile_template(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request =
         m::ShowDockerfileTemplateRequest::new(input.required_query::<String>("image_id")?);
-    let result = stub.show_dockerfile_template(request).await;
+    let result = stub
+        .show_dockerfile_template(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::stream(result).await
 }
 
 /// `GET /v1/domain/status`: `show_domain_status`.
 async fn show_domain_status(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowDomainStatusRequest::new();
-    let result = stub.show_domain_status(request).await;
+    let result = stub
+        .show_domain_status(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowDomainStatusResponse::new)
 }
 
@@ -1790,14 +1962,18 @@ async fn show_domains_statuses(stub: &dyn Build, input: &Input) -> Result<Output
     if let Some(v) = input.json::<m::DomainsStatusesRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.show_domains_statuses(request).await;
+    let result = stub
+        .show_domains_statuses(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowDomainsStatusesResponse::new)
 }
 
 /// `GET /v3/{build_flow_record_id}/flow-graph`: `show_flow_graph`.
 async fn show_flow_graph(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowFlowGraphRequest::new(input.path::<String>("build_flow_record_id")?);
-    let result = stub.show_flow_graph(request).await;
+    let result = stub
+        .show_flow_graph(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowFlowGraphResponse::new)
 }
 
@@ -1807,14 +1983,18 @@ async fn show_history_details(stub: &dyn Build, input: &Input) -> Result<Output,
         input.path::<String>("job_id")?,
         input.path::<i64>("build_number")?,
     );
-    let result = stub.show_history_details(request).await;
+    let result = stub
+        .show_history_details(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowHistoryDetailsResponse::new)
 }
 
 /// `GET /v1/image/templates`: `show_image_template_list`.
 async fn show_image_template_list(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowImageTemplateListRequest::new();
-    let result = stub.show_image_template_list(request).await;
+    let result = stub
+        .show_image_template_list(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowImageTemplateListResponse::new)
 }
 
@@ -1824,7 +2004,9 @@ async fn show_job_build_record_detail(stub: &dyn Build, input: &Input) -> Result
         input.path::<String>("job_id")?,
         input.path::<i64>("build_no")?,
     );
-    let result = stub.show_job_build_record_detail(request).await;
+    let result = stub
+        .show_job_build_record_detail(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowJobBuildRecordDetailResponse::new)
 }
 
@@ -1838,7 +2020,9 @@ async fn show_job_build_success_ratio(stub: &dyn Build, input: &Input) -> Result
     if let Some(v) = input.query::<String>("branch")? {
         request = request.set_branch(v);
     }
-    let result = stub.show_job_build_success_ratio(request).await;
+    let result = stub
+        .show_job_build_success_ratio(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowJobBuildSuccessRatioResponse::new)
 }
 
@@ -1852,7 +2036,9 @@ async fn show_job_build_time(stub: &dyn Build, input: &Input) -> Result<Output, 
     if let Some(v) = input.query::<String>("branch")? {
         request = request.set_branch(v);
     }
-    let result = stub.show_job_build_time(request).await;
+    let result = stub
+        .show_job_build_time(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowJobBuildTimeResponse::new)
 }
 
@@ -1862,7 +2048,9 @@ async fn show_job_config(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     if let Some(v) = input.query::<String>("get_all_params")? {
         request = request.set_get_all_params(v);
     }
-    let result = stub.show_job_config(request).await;
+    let result = stub
+        .show_job_config(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowJobConfigResponse::new)
 }
 
@@ -1873,14 +2061,18 @@ async fn show_job_config_diff(stub: &dyn Build, input: &Input) -> Result<Output,
         input.required_query::<String>("revisedl_no")?,
         input.required_query::<String>("original_no")?,
     );
-    let result = stub.show_job_config_diff(request).await;
+    let result = stub
+        .show_job_config_diff(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowJobConfigDiffResponse::new)
 }
 
 /// `GET /v1/job/{job_id}/info`: `show_job_info`.
 async fn show_job_info(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowJobInfoRequest::new(input.path::<String>("job_id")?);
-    let result = stub.show_job_info(request).await;
+    let result = stub
+        .show_job_info(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowJobInfoResponse::new)
 }
 
@@ -1891,14 +2083,18 @@ async fn show_job_list_by_project_id(stub: &dyn Build, input: &Input) -> Result<
         input.required_query::<i64>("page_index")?,
         input.required_query::<i64>("page_size")?,
     );
-    let result = stub.show_job_list_by_project_id(request).await;
+    let result = stub
+        .show_job_list_by_project_id(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowJobListByProjectIdResponse::new)
 }
 
 /// `GET /v1/job/{job_id}/notice`: `show_job_notice_config_info`.
 async fn show_job_notice_config_info(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowJobNoticeConfigInfoRequest::new(input.path::<String>("job_id")?);
-    let result = stub.show_job_notice_config_info(request).await;
+    let result = stub
+        .show_job_notice_config_info(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowJobNoticeConfigInfoResponse::new)
 }
 
@@ -1911,21 +2107,27 @@ async fn show_job_pipeline_info(stub: &dyn Build, input: &Input) -> Result<Outpu
     if let Some(v) = input.query::<String>("check_param_used")? {
         request = request.set_check_param_used(v);
     }
-    let result = stub.show_job_pipeline_info(request).await;
+    let result = stub
+        .show_job_pipeline_info(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowJobPipelineInfoResponse::new)
 }
 
 /// `GET /v1/job/permission/role`: `show_job_role_permission`.
 async fn show_job_role_permission(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowJobRolePermissionRequest::new(input.required_query::<String>("job_id")?);
-    let result = stub.show_job_role_permission(request).await;
+    let result = stub
+        .show_job_role_permission(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowJobRolePermissionResponse::new)
 }
 
 /// `GET /v3/jobs/{job_id}/status`: `show_job_status`.
 async fn show_job_status(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowJobStatusRequest::new(input.path::<String>("job_id")?);
-    let result = stub.show_job_status(request).await;
+    let result = stub
+        .show_job_status(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowJobStatusResponse::new)
 }
 
@@ -1935,7 +2137,9 @@ async fn show_job_step_status(stub: &dyn Build, input: &Input) -> Result<Output,
     if let Some(v) = input.query::<i64>("build_no")? {
         request = request.set_build_no(v);
     }
-    let result = stub.show_job_step_status(request).await;
+    let result = stub
+        .show_job_step_status(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowJobStepStatusResponse::new)
 }
 
@@ -1946,14 +2150,18 @@ async fn show_job_success_ratio(stub: &dyn Build, input: &Input) -> Result<Outpu
         input.required_query::<String>("start_time")?,
         input.required_query::<String>("end_time")?,
     );
-    let result = stub.show_job_success_ratio(request).await;
+    let result = stub
+        .show_job_success_ratio(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowJobSuccessRatioResponse::new)
 }
 
 /// `GET /v1/job/system-parameters`: `show_job_system_parameters`.
 async fn show_job_system_parameters(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowJobSystemParametersRequest::new();
-    let result = stub.show_job_system_parameters(request).await;
+    let result = stub
+        .show_job_system_parameters(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowJobSystemParametersResponse::new)
 }
 
@@ -1966,7 +2174,9 @@ async fn show_job_total(stub: &dyn Build, input: &Input) -> Result<Output, ApiEr
     if let Some(v) = input.query::<String>("to_date")? {
         request = request.set_to_date(v);
     }
-    let result = stub.show_job_total(request).await;
+    let result = stub
+        .show_job_total(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowJobTotalResponse::new)
 }
 
@@ -1977,7 +2187,9 @@ async fn show_keystore_permission(stub: &dyn Build, input: &Input) -> Result<Out
         input.required_query::<i64>("page_size")?,
         input.required_query::<String>("page")?,
     );
-    let result = stub.show_keystore_permission(request).await;
+    let result = stub
+        .show_keystore_permission(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowKeystorePermissionResponse::new)
 }
 
@@ -1987,7 +2199,9 @@ async fn show_last_history(stub: &dyn Build, input: &Input) -> Result<Output, Ap
         input.path::<String>("project_id")?,
         input.required_query::<String>("repository_name")?,
     );
-    let result = stub.show_last_history(request).await;
+    let result = stub
+        .show_last_history(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowLastHistoryResponse::new)
 }
 
@@ -1999,7 +2213,9 @@ async fn show_list_history(stub: &dyn Build, input: &Input) -> Result<Output, Ap
         input.required_query::<i64>("limit")?,
         input.required_query::<i64>("interval")?,
     );
-    let result = stub.show_list_history(request).await;
+    let result = stub
+        .show_list_history(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowListHistoryResponse::new)
 }
 
@@ -2012,7 +2228,9 @@ async fn show_list_period_history(stub: &dyn Build, input: &Input) -> Result<Out
         input.required_query::<String>("start_time")?,
         input.required_query::<String>("end_time")?,
     );
-    let result = stub.show_list_period_history(request).await;
+    let result = stub
+        .show_list_period_history(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowListPeriodHistoryResponse::new)
 }
 
@@ -2022,7 +2240,9 @@ async fn show_output_info(stub: &dyn Build, input: &Input) -> Result<Output, Api
         input.path::<String>("job_id")?,
         input.path::<i64>("build_no")?,
     );
-    let result = stub.show_output_info(request).await;
+    let result = stub
+        .show_output_info(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowOutputInfoResponse::new)
 }
 
@@ -2032,7 +2252,9 @@ async fn show_package_spec_count_down(stub: &dyn Build, input: &Input) -> Result
     if let Some(v) = input.json::<m::CountdownRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.show_package_spec_count_down(request).await;
+    let result = stub
+        .show_package_spec_count_down(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowPackageSpecCountDownResponse::new)
 }
 
@@ -2042,7 +2264,9 @@ async fn show_project_job_permission(stub: &dyn Build, input: &Input) -> Result<
         input.required_query::<String>("project_id")?,
         input.required_query::<String>("job_id")?,
     );
-    let result = stub.show_project_job_permission(request).await;
+    let result = stub
+        .show_project_job_permission(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowProjectJobPermissionResponse::new)
 }
 
@@ -2050,7 +2274,9 @@ async fn show_project_job_permission(stub: &dyn Build, input: &Input) -> Result<
 async fn show_project_permission(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request =
         m::ShowProjectPermissionRequest::new(input.required_query::<String>("project_id")?);
-    let result = stub.show_project_permission(request).await;
+    let result = stub
+        .show_project_permission(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowProjectPermissionResponse::new)
 }
 
@@ -2060,7 +2286,9 @@ async fn show_record_detail(stub: &dyn Build, input: &Input) -> Result<Output, A
         input.path::<String>("job_id")?,
         input.path::<i64>("build_no")?,
     );
-    let result = stub.show_record_detail(request).await;
+    let result = stub
+        .show_record_detail(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowRecordDetailResponse::new)
 }
 
@@ -2070,14 +2298,18 @@ async fn show_record_info(stub: &dyn Build, input: &Input) -> Result<Output, Api
         input.path::<String>("job_id")?,
         input.path::<i64>("build_no")?,
     );
-    let result = stub.show_record_info(request).await;
+    let result = stub
+        .show_record_info(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowRecordInfoResponse::new)
 }
 
 /// `GET /v1/domain/project/related`: `show_related_project`.
 async fn show_related_project(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowRelatedProjectRequest::new();
-    let result = stub.show_related_project(request).await;
+    let result = stub
+        .show_related_project(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowRelatedProjectResponse::new)
 }
 
@@ -2087,35 +2319,45 @@ async fn show_report_summary(stub: &dyn Build, input: &Input) -> Result<Output, 
         input.path::<String>("job_id")?,
         input.required_query::<i64>("build_no")?,
     );
-    let result = stub.show_report_summary(request).await;
+    let result = stub
+        .show_report_summary(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowReportSummaryResponse::new)
 }
 
 /// `GET /v1/job/{job_id}/running-status`: `show_running_status`.
 async fn show_running_status(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowRunningStatusRequest::new(input.path::<String>("job_id")?);
-    let result = stub.show_running_status(request).await;
+    let result = stub
+        .show_running_status(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowRunningStatusResponse::new)
 }
 
 /// `GET /v1/domain/job-summary`: `show_summary_build_job_info`.
 async fn show_summary_build_job_info(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowSummaryBuildJobInfoRequest::new();
-    let result = stub.show_summary_build_job_info(request).await;
+    let result = stub
+        .show_summary_build_job_info(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowSummaryBuildJobInfoResponse::new)
 }
 
 /// `GET /v1/template/{uuid}/custom`: `show_template`.
 async fn show_template(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowTemplateRequest::new(input.path::<String>("uuid")?);
-    let result = stub.show_template(request).await;
+    let result = stub
+        .show_template(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowTemplateResponse::new)
 }
 
 /// `GET /v1/domain/charge-type`: `show_user_charge_type`.
 async fn show_user_charge_type(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowUserChargeTypeRequest::new();
-    let result = stub.show_user_charge_type(request).await;
+    let result = stub
+        .show_user_charge_type(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowUserChargeTypeResponse::new)
 }
 
@@ -2123,7 +2365,9 @@ async fn show_user_charge_type(stub: &dyn Build, _input: &Input) -> Result<Outpu
 async fn show_user_over_package_quota(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request =
         m::ShowUserOverPackageQuotaRequest::new(input.required_query::<String>("project_id")?);
-    let result = stub.show_user_over_package_quota(request).await;
+    let result = stub
+        .show_user_over_package_quota(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowUserOverPackageQuotaResponse::new)
 }
 
@@ -2133,7 +2377,9 @@ async fn show_yaml_template(stub: &dyn Build, input: &Input) -> Result<Output, A
     if let Some(v) = input.query::<String>("default_host")? {
         request = request.set_default_host(v);
     }
-    let result = stub.show_yaml_template(request).await;
+    let result = stub
+        .show_yaml_template(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowYamlTemplateResponse::new)
 }
 
@@ -2143,7 +2389,9 @@ async fn stop_build_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiEr
         input.path::<String>("job_id")?,
         input.path::<i64>("build_no")?,
     );
-    let result = stub.stop_build_job(request).await;
+    let result = stub
+        .stop_build_job(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::StopBuildJobResponse::new)
 }
 
@@ -2153,7 +2401,9 @@ async fn stop_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     if let Some(v) = input.json::<m::StopJobRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.stop_job(request).await;
+    let result = stub
+        .stop_job(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::StopJobResponse::new)
 }
 
@@ -2163,7 +2413,9 @@ async fn stop_the_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiErro
     if let Some(v) = input.query::<i64>("build_no")? {
         request = request.set_build_no(v);
     }
-    let result = stub.stop_the_job(request).await;
+    let result = stub
+        .stop_the_job(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::StopTheJobResponse::new)
 }
 
@@ -2174,7 +2426,9 @@ async fn switched_packet(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
         input.required_query::<String>("source_group_id")?,
         input.required_query::<String>("target_group_id")?,
     );
-    let result = stub.switched_packet(request).await;
+    let result = stub
+        .switched_packet(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::SwitchedPacketResponse::new)
 }
 
@@ -2184,7 +2438,9 @@ async fn update_build_job(stub: &dyn Build, input: &Input) -> Result<Output, Api
     if let Some(v) = input.json::<m::UpdateBuildJobRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.update_build_job(request).await;
+    let result = stub
+        .update_build_job(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::UpdateBuildJobResponse::new)
 }
 
@@ -2194,7 +2450,9 @@ async fn update_job_group(stub: &dyn Build, input: &Input) -> Result<Output, Api
     if let Some(v) = input.json::<m::JobGroupRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.update_job_group(request).await;
+    let result = stub
+        .update_job_group(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::UpdateJobGroupResponse::new)
 }
 
@@ -2204,7 +2462,9 @@ async fn update_keystore(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     if let Some(v) = input.json::<m::UpdateKeystoreRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.update_keystore(request).await;
+    let result = stub
+        .update_keystore(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::UpdateKeystoreResponse::new)
 }
 
@@ -2214,7 +2474,9 @@ async fn update_keystore_permission(stub: &dyn Build, input: &Input) -> Result<O
     if let Some(v) = input.json::<m::UpdateKeystorePermissionRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.update_keystore_permission(request).await;
+    let result = stub
+        .update_keystore_permission(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::UpdateKeystorePermissionResponse::new)
 }
 
@@ -2224,7 +2486,9 @@ async fn update_new_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiEr
     if let Some(v) = input.json::<m::UpdateBuildJobRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.update_new_job(request).await;
+    let result = stub
+        .update_new_job(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::UpdateNewJobResponse::new)
 }
 
@@ -2234,7 +2498,9 @@ async fn update_new_notice_new(stub: &dyn Build, input: &Input) -> Result<Output
     if let Some(v) = input.json::<m::UpdateNoticeRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.update_new_notice_new(request).await;
+    let result = stub
+        .update_new_notice_new(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::UpdateNewNoticeNewResponse::new)
 }
 
@@ -2244,7 +2510,9 @@ async fn update_notice(stub: &dyn Build, input: &Input) -> Result<Output, ApiErr
     if let Some(v) = input.json::<m::UpdateNoticeRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.update_notice(request).await;
+    let result = stub
+        .update_notice(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::UpdateNoticeResponse::new)
 }
 
@@ -2261,6 +2529,8 @@ async fn upload_keystore(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
         }
         request = request.set_body(body);
     }
-    let result = stub.upload_keystore(request).await;
+    let result = stub
+        .upload_keystore(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::UploadKeystoreResponse::new)
 }

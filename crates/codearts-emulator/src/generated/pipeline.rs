@@ -230,7 +230,9 @@ async fn accept_checkpoint(stub: &dyn Pipeline, input: &Input) -> Result<Output,
         input.path::<String>("pipeline_run_id")?,
         input.path::<String>("step_run_id")?,
     );
-    let result = stub.accept_checkpoint(request).await;
+    let result = stub
+        .accept_checkpoint(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::AcceptCheckpointResponse::new)
 }
 
@@ -246,7 +248,9 @@ async fn accept_manual_review(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     if let Some(v) = input.query::<String>("approval_description")? {
         request = request.set_approval_description(v);
     }
-    let result = stub.accept_manual_review(request).await;
+    let result = stub
+        .accept_manual_review(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::AcceptManualReviewResponse::new)
 }
 
@@ -259,7 +263,9 @@ async fn batch_move_pipeline_to_group(
     if let Some(v) = input.json::<m::PipelineGroupBindDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.batch_move_pipeline_to_group(request).await;
+    let result = stub
+        .batch_move_pipeline_to_group(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::BatchMovePipelineToGroupResponse::new().set_body(Vec::new())
     })
@@ -275,7 +281,9 @@ async fn batch_show_pipelines_latest_status(
     if let Some(v) = input.json::<Vec<String>>()? {
         request = request.set_body(v);
     }
-    let result = stub.batch_show_pipelines_latest_status(request).await;
+    let result = stub
+        .batch_show_pipelines_latest_status(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::BatchShowPipelinesLatestStatusResponse::new().set_body(Vec::new())
     })
@@ -287,7 +295,9 @@ async fn create_alert_policy(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     if let Some(v) = input.json::<m::AlertPolicyDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_alert_policy(request).await;
+    let result = stub
+        .create_alert_policy(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CreateAlertPolicyResponse::new)
 }
 
@@ -297,7 +307,9 @@ async fn create_basic_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     if let Some(v) = input.json::<m::PluginBasicDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_basic_plugin(request).await;
+    let result = stub
+        .create_basic_plugin(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::CreateBasicPluginResponse::new().set_body(String::new())
     })
@@ -312,7 +324,9 @@ async fn create_pipeline_by_template(
     if let Some(v) = input.json::<m::TemplateCddl>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_pipeline_by_template(request).await;
+    let result = stub
+        .create_pipeline_by_template(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CreatePipelineByTemplateResponse::new)
 }
 
@@ -331,7 +345,9 @@ async fn create_pipeline_by_template_id(
     if let Some(v) = input.json::<m::PipelineByTemplateDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_pipeline_by_template_id(request).await;
+    let result = stub
+        .create_pipeline_by_template_id(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CreatePipelineByTemplateIdResponse::new)
 }
 
@@ -341,7 +357,9 @@ async fn create_pipeline_group(stub: &dyn Pipeline, input: &Input) -> Result<Out
     if let Some(v) = input.json::<m::PipelineGroupCreateDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_pipeline_group(request).await;
+    let result = stub
+        .create_pipeline_group(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CreatePipelineGroupResponse::new)
 }
 
@@ -354,7 +372,9 @@ async fn create_pipeline_new(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     if let Some(v) = input.json::<m::PipelineDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_pipeline_new(request).await;
+    let result = stub
+        .create_pipeline_new(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CreatePipelineNewResponse::new)
 }
 
@@ -364,7 +384,9 @@ async fn create_pipeline_tag(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     if let Some(v) = input.json::<m::CreateTagReq>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_pipeline_tag(request).await;
+    let result = stub
+        .create_pipeline_tag(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CreatePipelineTagResponse::new)
 }
 
@@ -374,7 +396,9 @@ async fn create_pipeline_template(stub: &dyn Pipeline, input: &Input) -> Result<
     if let Some(v) = input.json::<m::PipelineTemplateDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_pipeline_template(request).await;
+    let result = stub
+        .create_pipeline_template(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CreatePipelineTemplateResponse::new)
 }
 
@@ -384,7 +408,9 @@ async fn create_plugin_draft(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     if let Some(v) = input.json::<m::PluginDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_plugin_draft(request).await;
+    let result = stub
+        .create_plugin_draft(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::CreatePluginDraftResponse::new().set_body(String::new())
     })
@@ -396,7 +422,9 @@ async fn create_plugin_version(stub: &dyn Pipeline, input: &Input) -> Result<Out
     if let Some(v) = input.json::<m::PluginDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_plugin_version(request).await;
+    let result = stub
+        .create_plugin_version(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::CreatePluginVersionResponse::new().set_body(String::new())
     })
@@ -408,7 +436,9 @@ async fn create_publisher(stub: &dyn Pipeline, input: &Input) -> Result<Output, 
     if let Some(v) = input.json::<m::PublisherRequest>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_publisher(request).await;
+    let result = stub
+        .create_publisher(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::CreatePublisherResponse::new().set_body(String::new())
     })
@@ -420,7 +450,9 @@ async fn create_rule(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiEr
     if let Some(v) = input.json::<m::CreateRuleReq>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_rule(request).await;
+    let result = stub
+        .create_rule(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CreateRuleResponse::new)
 }
 
@@ -430,7 +462,9 @@ async fn create_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, A
     if let Some(v) = input.json::<m::CreateRuleSetReq>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_strategy(request).await;
+    let result = stub
+        .create_strategy(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CreateStrategyResponse::new)
 }
 
@@ -440,7 +474,9 @@ async fn create_variable_group(stub: &dyn Pipeline, input: &Input) -> Result<Out
     if let Some(v) = input.json::<m::CreateVariableGroupReq>()? {
         request = request.set_body(v);
     }
-    let result = stub.create_variable_group(request).await;
+    let result = stub
+        .create_variable_group(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::CreateVariableGroupResponse::new)
 }
 
@@ -454,7 +490,9 @@ async fn delete_actions_run_pipeline(
         input.path::<String>("pipeline_id")?,
         input.path::<String>("pipeline_run_id")?,
     );
-    let result = stub.delete_actions_run_pipeline(request).await;
+    let result = stub
+        .delete_actions_run_pipeline(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DeleteActionsRunPipelineResponse::new)
 }
 
@@ -464,7 +502,9 @@ async fn delete_alert_policy(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
         input.path::<String>("tenant_id")?,
         input.path::<String>("policy_id")?,
     );
-    let result = stub.delete_alert_policy(request).await;
+    let result = stub
+        .delete_alert_policy(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DeleteAlertPolicyResponse::new)
 }
 
@@ -478,7 +518,9 @@ async fn delete_basic_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     if let Some(v) = input.query::<String>("version")? {
         request = request.set_version(v);
     }
-    let result = stub.delete_basic_plugin(request).await;
+    let result = stub
+        .delete_basic_plugin(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::DeleteBasicPluginResponse::new().set_body(String::new())
     })
@@ -490,7 +532,9 @@ async fn delete_pipeline(stub: &dyn Pipeline, input: &Input) -> Result<Output, A
         input.path::<String>("project_id")?,
         input.path::<String>("pipeline_id")?,
     );
-    let result = stub.delete_pipeline(request).await;
+    let result = stub
+        .delete_pipeline(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DeletePipelineResponse::new)
 }
 
@@ -500,7 +544,9 @@ async fn delete_pipeline_group(stub: &dyn Pipeline, input: &Input) -> Result<Out
         input.path::<String>("project_id")?,
         input.required_query::<String>("id")?,
     );
-    let result = stub.delete_pipeline_group(request).await;
+    let result = stub
+        .delete_pipeline_group(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DeletePipelineGroupResponse::new)
 }
 
@@ -510,7 +556,9 @@ async fn delete_pipeline_tag(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
         input.path::<String>("project_id")?,
         input.required_query::<String>("tagId")?,
     );
-    let result = stub.delete_pipeline_tag(request).await;
+    let result = stub
+        .delete_pipeline_tag(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DeletePipelineTagResponse::new)
 }
 
@@ -520,7 +568,9 @@ async fn delete_pipeline_template(stub: &dyn Pipeline, input: &Input) -> Result<
         input.path::<String>("tenant_id")?,
         input.path::<String>("template_id")?,
     );
-    let result = stub.delete_pipeline_template(request).await;
+    let result = stub
+        .delete_pipeline_template(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DeletePipelineTemplateResponse::new)
 }
 
@@ -531,7 +581,9 @@ async fn delete_plugin_draft(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
         input.required_query::<String>("plugin_name")?,
         input.required_query::<String>("version")?,
     );
-    let result = stub.delete_plugin_draft(request).await;
+    let result = stub
+        .delete_plugin_draft(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::DeletePluginDraftResponse::new().set_body(String::new())
     })
@@ -543,7 +595,9 @@ async fn delete_publisher(stub: &dyn Pipeline, input: &Input) -> Result<Output, 
         input.path::<String>("domain_id")?,
         input.required_query::<String>("publisher_unique_id")?,
     );
-    let result = stub.delete_publisher(request).await;
+    let result = stub
+        .delete_publisher(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::DeletePublisherResponse::new().set_body(String::new())
     })
@@ -555,7 +609,9 @@ async fn delete_rule(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiEr
         input.path::<String>("domain_id")?,
         input.path::<String>("rule_id")?,
     );
-    let result = stub.delete_rule(request).await;
+    let result = stub
+        .delete_rule(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DeleteRuleResponse::new)
 }
 
@@ -565,7 +621,9 @@ async fn delete_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, A
         input.path::<String>("domain_id")?,
         input.path::<String>("rule_set_id")?,
     );
-    let result = stub.delete_strategy(request).await;
+    let result = stub
+        .delete_strategy(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DeleteStrategyResponse::new)
 }
 
@@ -575,7 +633,9 @@ async fn delete_variable_group(stub: &dyn Pipeline, input: &Input) -> Result<Out
         input.path::<String>("project_id")?,
         input.required_query::<String>("id")?,
     );
-    let result = stub.delete_variable_group(request).await;
+    let result = stub
+        .delete_variable_group(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::DeleteVariableGroupResponse::new)
 }
 
@@ -585,7 +645,9 @@ async fn invoke_endpoint_proxy(stub: &dyn Pipeline, input: &Input) -> Result<Out
     if let Some(v) = input.json::<m::EndpointProxyParam>()? {
         request = request.set_body(v);
     }
-    let result = stub.invoke_endpoint_proxy(request).await;
+    let result = stub
+        .invoke_endpoint_proxy(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::InvokeEndpointProxyResponse::new)
 }
 
@@ -598,7 +660,9 @@ async fn list_actions_pipeline_runs(
     if let Some(v) = input.json::<m::ActionsPipelineRunsQueryDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.list_actions_pipeline_runs(request).await;
+    let result = stub
+        .list_actions_pipeline_runs(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListActionsPipelineRunsResponse::new)
 }
 
@@ -612,14 +676,21 @@ async fn list_actions_pipeline_runs_by_run_ids(
     if let Some(v) = input.json::<m::ActionsPipelineRunsPollingQueryDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.list_actions_pipeline_runs_by_run_ids(request).await;
+    let result = stub
+        .list_actions_pipeline_runs_by_run_ids(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+        .await;
     crate::adapter::json(result, m::ListActionsPipelineRunsByRunIdsResponse::new)
 }
 
 /// `GET /v1/{domain_id}/publisher/optional-publisher`: `list_available_publisher`.
 async fn list_available_publisher(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
     let request = m::ListAvailablePublisherRequest::new(input.path::<String>("domain_id")?);
-    let result = stub.list_available_publisher(request).await;
+    let result = stub
+        .list_available_publisher(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::ListAvailablePublisherResponse::new().set_body(Vec::new())
     })
@@ -633,7 +704,9 @@ async fn list_base_plugins(stub: &dyn Pipeline, input: &Input) -> Result<Output,
         input.required_query::<String>("offset")?,
         input.required_query::<String>("limit")?,
     );
-    let result = stub.list_base_plugins(request).await;
+    let result = stub
+        .list_base_plugins(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListBasePluginsResponse::new)
 }
 
@@ -650,7 +723,9 @@ async fn list_base_plugins_new_post(
     if let Some(v) = input.json::<m::BusinessTypePluginsQueryDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.list_base_plugins_new_post(request).await;
+    let result = stub
+        .list_base_plugins_new_post(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListBasePluginsNewPostResponse::new)
 }
 
@@ -669,7 +744,9 @@ async fn list_endpoints_details(stub: &dyn Pipeline, input: &Input) -> Result<Ou
     if let Some(v) = input.query::<i64>("limit")? {
         request = request.set_limit(v);
     }
-    let result = stub.list_endpoints_details(request).await;
+    let result = stub
+        .list_endpoints_details(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListEndpointsDetailsResponse::new)
 }
 
@@ -698,7 +775,9 @@ async fn list_modules_detail(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     if let Some(v) = input.query::<i64>("limit")? {
         request = request.set_limit(v);
     }
-    let result = stub.list_modules_detail(request).await;
+    let result = stub
+        .list_modules_detail(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListModulesDetailResponse::new)
 }
 
@@ -710,7 +789,9 @@ async fn list_p_lugin_version(stub: &dyn Pipeline, input: &Input) -> Result<Outp
         input.required_query::<String>("offset")?,
         input.required_query::<String>("limit")?,
     );
-    let result = stub.list_p_lugin_version(request).await;
+    let result = stub
+        .list_p_lugin_version(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListPLuginVersionResponse::new)
 }
 
@@ -723,7 +804,9 @@ async fn list_pipeline_runs(stub: &dyn Pipeline, input: &Input) -> Result<Output
     if let Some(v) = input.json::<m::ListPipelineRunsQuery>()? {
         request = request.set_body(v);
     }
-    let result = stub.list_pipeline_runs(request).await;
+    let result = stub
+        .list_pipeline_runs(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListPipelineRunsResponse::new)
 }
 
@@ -733,7 +816,9 @@ async fn list_pipeline_simple_info(stub: &dyn Pipeline, input: &Input) -> Result
     if let Some(v) = input.json::<m::ListPipelineSimpleInfoRequestBody>()? {
         request = request.set_body(v);
     }
-    let result = stub.list_pipeline_simple_info(request).await;
+    let result = stub
+        .list_pipeline_simple_info(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListPipelineSimpleInfoResponse::new)
 }
 
@@ -743,7 +828,9 @@ async fn list_pipeline_tag(stub: &dyn Pipeline, input: &Input) -> Result<Output,
     if let Some(v) = input.query::<String>("proj_id")? {
         request = request.set_proj_id(v);
     }
-    let result = stub.list_pipeline_tag(request).await;
+    let result = stub
+        .list_pipeline_tag(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::ListPipelineTagResponse::new().set_body(Vec::new())
     })
@@ -755,7 +842,9 @@ async fn list_pipeline_templates(stub: &dyn Pipeline, input: &Input) -> Result<O
     if let Some(v) = input.json::<m::ListPipelineTemplatesQuery>()? {
         request = request.set_body(v);
     }
-    let result = stub.list_pipeline_templates(request).await;
+    let result = stub
+        .list_pipeline_templates(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListPipelineTemplatesResponse::new)
 }
 
@@ -765,7 +854,9 @@ async fn list_pipelines(stub: &dyn Pipeline, input: &Input) -> Result<Output, Ap
     if let Some(v) = input.json::<m::ListPipelineQuery>()? {
         request = request.set_body(v);
     }
-    let result = stub.list_pipelines(request).await;
+    let result = stub
+        .list_pipelines(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListPipelinesResponse::new)
 }
 
@@ -781,7 +872,9 @@ async fn list_pipleine_build_result(
         input.required_query::<i64>("offset")?,
         input.required_query::<i64>("limit")?,
     );
-    let result = stub.list_pipleine_build_result(request).await;
+    let result = stub
+        .list_pipleine_build_result(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListPipleineBuildResultResponse::new)
 }
 
@@ -796,7 +889,9 @@ async fn list_plugin_version_number(
         input.required_query::<String>("offset")?,
         input.required_query::<String>("limit")?,
     );
-    let result = stub.list_plugin_version_number(request).await;
+    let result = stub
+        .list_plugin_version_number(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListPluginVersionNumberResponse::new)
 }
 
@@ -810,7 +905,9 @@ async fn list_plugins(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiE
     if let Some(v) = input.json::<m::AgentPluginInfoQueryDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.list_plugins(request).await;
+    let result = stub
+        .list_plugins(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListPluginsResponse::new)
 }
 
@@ -831,7 +928,9 @@ async fn list_project_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Out
     if let Some(v) = input.query::<String>("type")? {
         request = request.set_type(v);
     }
-    let result = stub.list_project_strategy(request).await;
+    let result = stub
+        .list_project_strategy(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListProjectStrategyResponse::new)
 }
 
@@ -845,7 +944,9 @@ async fn list_publisher(stub: &dyn Pipeline, input: &Input) -> Result<Output, Ap
     if let Some(v) = input.query::<String>("name")? {
         request = request.set_name(v);
     }
-    let result = stub.list_publisher(request).await;
+    let result = stub
+        .list_publisher(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListPublisherResponse::new)
 }
 
@@ -865,7 +966,9 @@ async fn list_rule(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiErro
     if let Some(v) = input.query::<String>("name")? {
         request = request.set_name(v);
     }
-    let result = stub.list_rule(request).await;
+    let result = stub
+        .list_rule(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListRuleResponse::new)
 }
 
@@ -875,7 +978,9 @@ async fn list_stage_plugins(stub: &dyn Pipeline, input: &Input) -> Result<Output
     if let Some(v) = input.json::<m::StagePluginsQueryDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.list_stage_plugins(request).await;
+    let result = stub
+        .list_stage_plugins(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListStagePluginsResponse::new)
 }
 
@@ -899,7 +1004,9 @@ async fn list_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, Api
     if let Some(v) = input.query::<String>("cloud_project_id")? {
         request = request.set_cloud_project_id(v);
     }
-    let result = stub.list_strategy(request).await;
+    let result = stub
+        .list_strategy(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListStrategyResponse::new)
 }
 
@@ -924,7 +1031,9 @@ async fn list_templates(stub: &dyn Pipeline, input: &Input) -> Result<Output, Ap
     if let Some(v) = input.query::<String>("asc")? {
         request = request.set_asc(v);
     }
-    let result = stub.list_templates(request).await;
+    let result = stub
+        .list_templates(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListTemplatesResponse::new)
 }
 
@@ -934,7 +1043,9 @@ async fn list_variable_groups(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     if let Some(v) = input.json::<m::ListVariableGroupsReq>()? {
         request = request.set_body(v);
     }
-    let result = stub.list_variable_groups(request).await;
+    let result = stub
+        .list_variable_groups(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ListVariableGroupsResponse::new)
 }
 
@@ -944,7 +1055,9 @@ async fn publish_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Output, Ap
     if let Some(v) = input.json::<m::PublishPluginDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.publish_plugin(request).await;
+    let result = stub
+        .publish_plugin(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::PublishPluginResponse::new().set_body(String::new())
     })
@@ -956,7 +1069,9 @@ async fn publish_plugin_bind(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     if let Some(v) = input.json::<m::PublishPluginDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.publish_plugin_bind(request).await;
+    let result = stub
+        .publish_plugin_bind(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::PublishPluginBindResponse::new().set_body(String::new())
     })
@@ -968,7 +1083,9 @@ async fn publish_plugin_draft(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     if let Some(v) = input.json::<m::PluginPartQueryDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.publish_plugin_draft(request).await;
+    let result = stub
+        .publish_plugin_draft(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::PublishPluginDraftResponse::new().set_body(String::new())
     })
@@ -986,14 +1103,18 @@ async fn reject_manual_review(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     if let Some(v) = input.query::<String>("approval_description")? {
         request = request.set_approval_description(v);
     }
-    let result = stub.reject_manual_review(request).await;
+    let result = stub
+        .reject_manual_review(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::RejectManualReviewResponse::new)
 }
 
 /// `DELETE /v3/pipelines/{pipeline_id}`: `remove_pipeline`.
 async fn remove_pipeline(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
     let request = m::RemovePipelineRequest::new(input.path::<String>("pipeline_id")?);
-    let result = stub.remove_pipeline(request).await;
+    let result = stub
+        .remove_pipeline(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::RemovePipelineResponse::new)
 }
 
@@ -1007,7 +1128,9 @@ async fn retry_pipeline_run(stub: &dyn Pipeline, input: &Input) -> Result<Output
     if let Some(v) = input.json::<m::RetryPipelineRequest>()? {
         request = request.set_body(v);
     }
-    let result = stub.retry_pipeline_run(request).await;
+    let result = stub
+        .retry_pipeline_run(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::RetryPipelineRunResponse::new)
 }
 
@@ -1020,7 +1143,9 @@ async fn retry_run_actions_pipeline(
     if let Some(v) = input.json::<m::ActionsReRunPipelineDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.retry_run_actions_pipeline(request).await;
+    let result = stub
+        .retry_run_actions_pipeline(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::RetryRunActionsPipelineResponse::new)
 }
 
@@ -1030,7 +1155,9 @@ async fn run_actions_pipeline(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     if let Some(v) = input.json::<m::ActionsManualRunPipelineDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.run_actions_pipeline(request).await;
+    let result = stub
+        .run_actions_pipeline(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::RunActionsPipelineResponse::new)
 }
 
@@ -1043,7 +1170,9 @@ async fn run_pipeline(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiE
     if let Some(v) = input.json::<m::RunPipelineDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.run_pipeline(request).await;
+    let result = stub
+        .run_pipeline(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::RunPipelineResponse::new)
 }
 
@@ -1054,7 +1183,9 @@ async fn show_actions_runs_detail(stub: &dyn Pipeline, input: &Input) -> Result<
         input.path::<String>("pipeline_id")?,
         input.path::<String>("pipeline_run_id")?,
     );
-    let result = stub.show_actions_runs_detail(request).await;
+    let result = stub
+        .show_actions_runs_detail(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowActionsRunsDetailResponse::new)
 }
 
@@ -1064,7 +1195,9 @@ async fn show_alert_policy(stub: &dyn Pipeline, input: &Input) -> Result<Output,
         input.path::<String>("tenant_id")?,
         input.path::<String>("policy_id")?,
     );
-    let result = stub.show_alert_policy(request).await;
+    let result = stub
+        .show_alert_policy(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowAlertPolicyResponse::new)
 }
 
@@ -1075,14 +1208,18 @@ async fn show_basic_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Output,
         input.required_query::<String>("plugin_name")?,
         input.required_query::<String>("version")?,
     );
-    let result = stub.show_basic_plugin(request).await;
+    let result = stub
+        .show_basic_plugin(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowBasicPluginResponse::new)
 }
 
 /// `GET /v3/templates/{task_id}/status`: `show_instance_status`.
 async fn show_instance_status(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowInstanceStatusRequest::new(input.path::<String>("task_id")?);
-    let result = stub.show_instance_status(request).await;
+    let result = stub
+        .show_instance_status(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowInstanceStatusResponse::new)
 }
 
@@ -1093,7 +1230,9 @@ async fn show_pipeline_artifacts(stub: &dyn Pipeline, input: &Input) -> Result<O
         input.path::<String>("pipeline_id")?,
         input.path::<String>("pipeline_run_id")?,
     );
-    let result = stub.show_pipeline_artifacts(request).await;
+    let result = stub
+        .show_pipeline_artifacts(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowPipelineArtifactsResponse::new)
 }
 
@@ -1103,14 +1242,18 @@ async fn show_pipeline_detail(stub: &dyn Pipeline, input: &Input) -> Result<Outp
         input.path::<String>("project_id")?,
         input.path::<String>("pipeline_id")?,
     );
-    let result = stub.show_pipeline_detail(request).await;
+    let result = stub
+        .show_pipeline_detail(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowPipelineDetailResponse::new)
 }
 
 /// `GET /v5/{project_id}/api/pipeline-group/tree`: `show_pipeline_group_tree`.
 async fn show_pipeline_group_tree(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowPipelineGroupTreeRequest::new(input.path::<String>("project_id")?);
-    let result = stub.show_pipeline_group_tree(request).await;
+    let result = stub
+        .show_pipeline_group_tree(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::ShowPipelineGroupTreeResponse::new().set_body(Vec::new())
     })
@@ -1128,7 +1271,9 @@ async fn show_pipeline_log(stub: &dyn Pipeline, input: &Input) -> Result<Output,
     if let Some(v) = input.json::<m::LogQuery>()? {
         request = request.set_body(v);
     }
-    let result = stub.show_pipeline_log(request).await;
+    let result = stub
+        .show_pipeline_log(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowPipelineLogResponse::new)
 }
 
@@ -1144,7 +1289,9 @@ async fn show_pipeline_run_detail(stub: &dyn Pipeline, input: &Input) -> Result<
     if let Some(v) = input.query::<String>("pipeline_run_number")? {
         request = request.set_pipeline_run_number(v);
     }
-    let result = stub.show_pipeline_run_detail(request).await;
+    let result = stub
+        .show_pipeline_run_detail(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowPipelineRunDetailResponse::new)
 }
 
@@ -1157,7 +1304,9 @@ async fn show_pipeline_template_detail(
         input.path::<String>("tenant_id")?,
         input.path::<String>("template_id")?,
     );
-    let result = stub.show_pipeline_template_detail(request).await;
+    let result = stub
+        .show_pipeline_template_detail(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowPipelineTemplateDetailResponse::new)
 }
 
@@ -1167,7 +1316,9 @@ async fn show_pipleine_status(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     if let Some(v) = input.query::<String>("build_id")? {
         request = request.set_build_id(v);
     }
-    let result = stub.show_pipleine_status(request).await;
+    let result = stub
+        .show_pipleine_status(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowPipleineStatusResponse::new)
 }
 
@@ -1177,7 +1328,9 @@ async fn show_plugin_inputs(stub: &dyn Pipeline, input: &Input) -> Result<Output
     if let Some(v) = input.json::<Vec<m::PluginPartQueryDTO>>()? {
         request = request.set_body(v);
     }
-    let result = stub.show_plugin_inputs(request).await;
+    let result = stub
+        .show_plugin_inputs(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::ShowPluginInputsResponse::new().set_body(Vec::new())
     })
@@ -1189,7 +1342,9 @@ async fn show_plugin_metrics(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     if let Some(v) = input.json::<Vec<m::PluginPartQueryDTO>>()? {
         request = request.set_body(v);
     }
-    let result = stub.show_plugin_metrics(request).await;
+    let result = stub
+        .show_plugin_metrics(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::ShowPluginMetricsResponse::new().set_body(Vec::new())
     })
@@ -1201,7 +1356,9 @@ async fn show_plugin_outputs(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     if let Some(v) = input.json::<Vec<m::PluginPartQueryDTO>>()? {
         request = request.set_body(v);
     }
-    let result = stub.show_plugin_outputs(request).await;
+    let result = stub
+        .show_plugin_outputs(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::ShowPluginOutputsResponse::new().set_body(Vec::new())
     })
@@ -1216,7 +1373,9 @@ async fn show_plugin_version(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     if let Some(v) = input.query::<String>("version")? {
         request = request.set_version(v);
     }
-    let result = stub.show_plugin_version(request).await;
+    let result = stub
+        .show_plugin_version(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowPluginVersionResponse::new)
 }
 
@@ -1226,7 +1385,9 @@ async fn show_project_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Out
         input.path::<String>("project_id")?,
         input.path::<String>("rule_set_id")?,
     );
-    let result = stub.show_project_strategy(request).await;
+    let result = stub
+        .show_project_strategy(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowProjectStrategyResponse::new)
 }
 
@@ -1236,7 +1397,9 @@ async fn show_publisher(stub: &dyn Pipeline, input: &Input) -> Result<Output, Ap
     if let Some(v) = input.json::<Vec<String>>()? {
         request = request.set_body(v);
     }
-    let result = stub.show_publisher(request).await;
+    let result = stub
+        .show_publisher(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowPublisherResponse::new)
 }
 
@@ -1249,7 +1412,9 @@ async fn show_rule(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiErro
     if let Some(v) = input.query::<String>("cloud_project_id")? {
         request = request.set_cloud_project_id(v);
     }
-    let result = stub.show_rule(request).await;
+    let result = stub
+        .show_rule(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowRuleResponse::new)
 }
 
@@ -1263,7 +1428,9 @@ async fn show_step_outputs(stub: &dyn Pipeline, input: &Input) -> Result<Output,
     if let Some(v) = input.query::<String>("step_run_ids")? {
         request = request.set_step_run_ids(v);
     }
-    let result = stub.show_step_outputs(request).await;
+    let result = stub
+        .show_step_outputs(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowStepOutputsResponse::new)
 }
 
@@ -1276,7 +1443,9 @@ async fn show_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, Api
     if let Some(v) = input.query::<String>("cloud_project_id")? {
         request = request.set_cloud_project_id(v);
     }
-    let result = stub.show_strategy(request).await;
+    let result = stub
+        .show_strategy(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowStrategyResponse::new)
 }
 
@@ -1289,7 +1458,9 @@ async fn show_template_detail(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     if let Some(v) = input.query::<String>("source")? {
         request = request.set_source(v);
     }
-    let result = stub.show_template_detail(request).await;
+    let result = stub
+        .show_template_detail(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowTemplateDetailResponse::new)
 }
 
@@ -1302,7 +1473,9 @@ async fn show_variable_group_detail(
         input.path::<String>("project_id")?,
         input.path::<String>("id")?,
     );
-    let result = stub.show_variable_group_detail(request).await;
+    let result = stub
+        .show_variable_group_detail(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::ShowVariableGroupDetailResponse::new)
 }
 
@@ -1312,7 +1485,9 @@ async fn start_new_pipeline(stub: &dyn Pipeline, input: &Input) -> Result<Output
     if let Some(v) = input.json::<m::StartPipelineParameters>()? {
         request = request.set_body(v);
     }
-    let result = stub.start_new_pipeline(request).await;
+    let result = stub
+        .start_new_pipeline(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::StartNewPipelineResponse::new)
 }
 
@@ -1322,7 +1497,9 @@ async fn stop_pipeline_new(stub: &dyn Pipeline, input: &Input) -> Result<Output,
         input.path::<String>("pipeline_id")?,
         input.required_query::<String>("build_id")?,
     );
-    let result = stub.stop_pipeline_new(request).await;
+    let result = stub
+        .stop_pipeline_new(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::StopPipelineNewResponse::new)
 }
 
@@ -1333,7 +1510,9 @@ async fn stop_pipeline_run(stub: &dyn Pipeline, input: &Input) -> Result<Output,
         input.path::<String>("pipeline_id")?,
         input.path::<String>("pipeline_run_id")?,
     );
-    let result = stub.stop_pipeline_run(request).await;
+    let result = stub
+        .stop_pipeline_run(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::StopPipelineRunResponse::new)
 }
 
@@ -1346,7 +1525,9 @@ async fn switch_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, A
     if let Some(v) = input.json::<m::UpdateRuleSetStatusReq>()? {
         request = request.set_body(v);
     }
-    let result = stub.switch_strategy(request).await;
+    let result = stub
+        .switch_strategy(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::SwitchStrategyResponse::new)
 }
 
@@ -1356,7 +1537,9 @@ async fn update_basic_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     if let Some(v) = input.json::<m::PluginBasicDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.update_basic_plugin(request).await;
+    let result = stub
+        .update_basic_plugin(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::UpdateBasicPluginResponse::new().set_body(String::new())
     })
@@ -1368,7 +1551,9 @@ async fn update_pipeline_group(stub: &dyn Pipeline, input: &Input) -> Result<Out
     if let Some(v) = input.json::<m::PipelineGroupUpdateDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.update_pipeline_group(request).await;
+    let result = stub
+        .update_pipeline_group(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::UpdatePipelineGroupResponse::new)
 }
 
@@ -1384,7 +1569,9 @@ async fn update_pipeline_info(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     if let Some(v) = input.json::<m::PipelineDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.update_pipeline_info(request).await;
+    let result = stub
+        .update_pipeline_info(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::UpdatePipelineInfoResponse::new)
 }
 
@@ -1397,7 +1584,9 @@ async fn update_pipeline_template(stub: &dyn Pipeline, input: &Input) -> Result<
     if let Some(v) = input.json::<m::PipelineTemplateDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.update_pipeline_template(request).await;
+    let result = stub
+        .update_pipeline_template(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::UpdatePipelineTemplateResponse::new)
 }
 
@@ -1407,7 +1596,9 @@ async fn update_plugin_base_info(stub: &dyn Pipeline, input: &Input) -> Result<O
     if let Some(v) = input.json::<m::PluginBasicDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.update_plugin_base_info(request).await;
+    let result = stub
+        .update_plugin_base_info(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::UpdatePluginBaseInfoResponse::new().set_body(String::new())
     })
@@ -1419,7 +1610,9 @@ async fn update_plugin_draft(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     if let Some(v) = input.json::<m::PluginDTO>()? {
         request = request.set_body(v);
     }
-    let result = stub.update_plugin_draft(request).await;
+    let result = stub
+        .update_plugin_draft(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::UpdatePluginDraftResponse::new().set_body(String::new())
     })
@@ -1434,7 +1627,9 @@ async fn update_rule(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiEr
     if let Some(v) = input.json::<m::UpdateRuleReq>()? {
         request = request.set_body(v);
     }
-    let result = stub.update_rule(request).await;
+    let result = stub
+        .update_rule(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::UpdateRuleResponse::new)
 }
 
@@ -1447,7 +1642,9 @@ async fn update_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, A
     if let Some(v) = input.json::<m::UpdateRuleSetReq>()? {
         request = request.set_body(v);
     }
-    let result = stub.update_strategy(request).await;
+    let result = stub
+        .update_strategy(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, m::UpdateStrategyResponse::new)
 }
 
@@ -1462,7 +1659,9 @@ async fn upload_basic_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
         let body = m::UploadBasicPluginRequestBody::new(form.required_file("upload_file")?);
         request = request.set_body(body);
     }
-    let result = stub.upload_basic_plugin(request).await;
+    let result = stub
+        .upload_basic_plugin(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::UploadBasicPluginResponse::new().set_body(String::new())
     })
@@ -1478,7 +1677,9 @@ async fn upload_plugin_icon(stub: &dyn Pipeline, input: &Input) -> Result<Output
         let body = m::UploadPluginIconRequestBody::new(form.required_file("upload_file")?);
         request = request.set_body(body);
     }
-    let result = stub.upload_plugin_icon(request).await;
+    let result = stub
+        .upload_plugin_icon(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::UploadPluginIconResponse::new().set_body(String::new())
     })
@@ -1494,7 +1695,9 @@ async fn upload_publisher_icon(stub: &dyn Pipeline, input: &Input) -> Result<Out
         let body = m::UploadPublisherIconRequestBody::new(form.required_file("upload_file")?);
         request = request.set_body(body);
     }
-    let result = stub.upload_publisher_icon(request).await;
+    let result = stub
+        .upload_publisher_icon(request, codearts_transport::RequestOptions::default())
+        .await;
     crate::adapter::json(result, || {
         m::UploadPublisherIconResponse::new().set_body(String::new())
     })

@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
-/// A client of CodeArts Pipeline: one async method per operation.
+/// A client of CodeArts Pipeline: one method per operation.
 ///
-/// Cheap to clone and safe to share between tasks. Build one with [`PipelineClient::builder`], or
+/// Each method returns a [`codearts_transport::call::Call`]: await it to perform the
+/// operation, or set options for that call first (`.attempt_timeout(..)`, `.never_retry()`,
+/// `.with_options(..)`). Cheap to clone and safe to share between tasks. Build one with [`PipelineClient::builder`], or
 /// around a mock with [`PipelineClient::from_stub`].
 #[derive(Clone)]
 pub struct PipelineClient {
@@ -45,578 +47,882 @@ impl PipelineClient {
     /// Accept checkpoint.
     ///
     /// `POST /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/{pipeline_run_id}/steps/{step_run_id}/manual/pass`
-    pub async fn accept_checkpoint(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn accept_checkpoint(
         &self,
         request: codearts_model::pipeline::AcceptCheckpointRequest,
-    ) -> crate::Result<codearts_model::pipeline::AcceptCheckpointResponse> {
-        self.stub.accept_checkpoint(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::AcceptCheckpointResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.accept_checkpoint(request, options))
     }
 
     /// Accept manual review.
     ///
     /// `POST /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/{pipeline_run_id}/jobs/{job_run_id}/steps/{step_run_id}/pass`
-    pub async fn accept_manual_review(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn accept_manual_review(
         &self,
         request: codearts_model::pipeline::AcceptManualReviewRequest,
-    ) -> crate::Result<codearts_model::pipeline::AcceptManualReviewResponse> {
-        self.stub.accept_manual_review(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::AcceptManualReviewResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.accept_manual_review(request, options)
+        })
     }
 
     /// Batch move pipeline to group.
     ///
     /// `POST /v5/{project_id}/api/pipeline-group/pipeline/move`
-    pub async fn batch_move_pipeline_to_group(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn batch_move_pipeline_to_group(
         &self,
         request: codearts_model::pipeline::BatchMovePipelineToGroupRequest,
-    ) -> crate::Result<codearts_model::pipeline::BatchMovePipelineToGroupResponse> {
-        self.stub.batch_move_pipeline_to_group(request).await
+    ) -> codearts_transport::call::Call<
+        '_,
+        codearts_model::pipeline::BatchMovePipelineToGroupResponse,
+    > {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.batch_move_pipeline_to_group(request, options)
+        })
     }
 
     /// Batch show pipelines latest status.
     ///
     /// `POST /v5/{project_id}/api/pipelines/status`
-    pub async fn batch_show_pipelines_latest_status(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn batch_show_pipelines_latest_status(
         &self,
         request: codearts_model::pipeline::BatchShowPipelinesLatestStatusRequest,
-    ) -> crate::Result<codearts_model::pipeline::BatchShowPipelinesLatestStatusResponse> {
-        self.stub.batch_show_pipelines_latest_status(request).await
+    ) -> codearts_transport::call::Call<
+        '_,
+        codearts_model::pipeline::BatchShowPipelinesLatestStatusResponse,
+    > {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.batch_show_pipelines_latest_status(request, options)
+        })
     }
 
     /// Create alert policy.
     ///
     /// `POST /v5/{tenant_id}/api/alert/policies`
-    pub async fn create_alert_policy(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_alert_policy(
         &self,
         request: codearts_model::pipeline::CreateAlertPolicyRequest,
-    ) -> crate::Result<codearts_model::pipeline::CreateAlertPolicyResponse> {
-        self.stub.create_alert_policy(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::CreateAlertPolicyResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.create_alert_policy(request, options)
+        })
     }
 
     /// Create basic plugin.
     ///
     /// `POST /v3/{domain_id}/extension/info/add`
-    pub async fn create_basic_plugin(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_basic_plugin(
         &self,
         request: codearts_model::pipeline::CreateBasicPluginRequest,
-    ) -> crate::Result<codearts_model::pipeline::CreateBasicPluginResponse> {
-        self.stub.create_basic_plugin(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::CreateBasicPluginResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.create_basic_plugin(request, options)
+        })
     }
 
     /// Create pipeline by template.
     ///
     /// `POST /v3/templates/task`
-    pub async fn create_pipeline_by_template(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_pipeline_by_template(
         &self,
         request: codearts_model::pipeline::CreatePipelineByTemplateRequest,
-    ) -> crate::Result<codearts_model::pipeline::CreatePipelineByTemplateResponse> {
-        self.stub.create_pipeline_by_template(request).await
+    ) -> codearts_transport::call::Call<
+        '_,
+        codearts_model::pipeline::CreatePipelineByTemplateResponse,
+    > {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.create_pipeline_by_template(request, options)
+        })
     }
 
     /// Create pipeline by template id.
     ///
     /// `POST /v5/{project_id}/api/pipeline-templates/{template_id}/create-pipeline`
-    pub async fn create_pipeline_by_template_id(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_pipeline_by_template_id(
         &self,
         request: codearts_model::pipeline::CreatePipelineByTemplateIdRequest,
-    ) -> crate::Result<codearts_model::pipeline::CreatePipelineByTemplateIdResponse> {
-        self.stub.create_pipeline_by_template_id(request).await
+    ) -> codearts_transport::call::Call<
+        '_,
+        codearts_model::pipeline::CreatePipelineByTemplateIdResponse,
+    > {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.create_pipeline_by_template_id(request, options)
+        })
     }
 
     /// Create pipeline group.
     ///
     /// `POST /v5/{project_id}/api/pipeline-group/create`
-    pub async fn create_pipeline_group(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_pipeline_group(
         &self,
         request: codearts_model::pipeline::CreatePipelineGroupRequest,
-    ) -> crate::Result<codearts_model::pipeline::CreatePipelineGroupResponse> {
-        self.stub.create_pipeline_group(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::CreatePipelineGroupResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.create_pipeline_group(request, options)
+        })
     }
 
     /// Create pipeline new.
     ///
     /// `POST /v5/{project_id}/api/pipelines`
-    pub async fn create_pipeline_new(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_pipeline_new(
         &self,
         request: codearts_model::pipeline::CreatePipelineNewRequest,
-    ) -> crate::Result<codearts_model::pipeline::CreatePipelineNewResponse> {
-        self.stub.create_pipeline_new(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::CreatePipelineNewResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.create_pipeline_new(request, options)
+        })
     }
 
     /// Create pipeline tag.
     ///
     /// `POST /v5/{project_id}/api/pipeline-tag/create`
-    pub async fn create_pipeline_tag(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_pipeline_tag(
         &self,
         request: codearts_model::pipeline::CreatePipelineTagRequest,
-    ) -> crate::Result<codearts_model::pipeline::CreatePipelineTagResponse> {
-        self.stub.create_pipeline_tag(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::CreatePipelineTagResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.create_pipeline_tag(request, options)
+        })
     }
 
     /// Create pipeline template.
     ///
     /// `POST /v5/{tenant_id}/api/pipeline-templates`
-    pub async fn create_pipeline_template(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_pipeline_template(
         &self,
         request: codearts_model::pipeline::CreatePipelineTemplateRequest,
-    ) -> crate::Result<codearts_model::pipeline::CreatePipelineTemplateResponse> {
-        self.stub.create_pipeline_template(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::CreatePipelineTemplateResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.create_pipeline_template(request, options)
+        })
     }
 
     /// Create plugin draft.
     ///
     /// `POST /v1/{domain_id}/agent-plugin/create-draft`
-    pub async fn create_plugin_draft(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_plugin_draft(
         &self,
         request: codearts_model::pipeline::CreatePluginDraftRequest,
-    ) -> crate::Result<codearts_model::pipeline::CreatePluginDraftResponse> {
-        self.stub.create_plugin_draft(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::CreatePluginDraftResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.create_plugin_draft(request, options)
+        })
     }
 
     /// Create plugin version.
     ///
     /// `POST /v1/{domain_id}/agent-plugin/create`
-    pub async fn create_plugin_version(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_plugin_version(
         &self,
         request: codearts_model::pipeline::CreatePluginVersionRequest,
-    ) -> crate::Result<codearts_model::pipeline::CreatePluginVersionResponse> {
-        self.stub.create_plugin_version(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::CreatePluginVersionResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.create_plugin_version(request, options)
+        })
     }
 
     /// Create publisher.
     ///
     /// `POST /v1/{domain_id}/publisher/create`
-    pub async fn create_publisher(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_publisher(
         &self,
         request: codearts_model::pipeline::CreatePublisherRequest,
-    ) -> crate::Result<codearts_model::pipeline::CreatePublisherResponse> {
-        self.stub.create_publisher(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::CreatePublisherResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.create_publisher(request, options))
     }
 
     /// Create rule.
     ///
     /// `POST /v2/{domain_id}/rules/create`
-    pub async fn create_rule(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_rule(
         &self,
         request: codearts_model::pipeline::CreateRuleRequest,
-    ) -> crate::Result<codearts_model::pipeline::CreateRuleResponse> {
-        self.stub.create_rule(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::CreateRuleResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.create_rule(request, options))
     }
 
     /// Create strategy.
     ///
     /// `POST /v2/{domain_id}/tenant/rule-sets/create`
-    pub async fn create_strategy(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_strategy(
         &self,
         request: codearts_model::pipeline::CreateStrategyRequest,
-    ) -> crate::Result<codearts_model::pipeline::CreateStrategyResponse> {
-        self.stub.create_strategy(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::CreateStrategyResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.create_strategy(request, options))
     }
 
     /// Create variable group.
     ///
     /// `POST /v5/{project_id}/api/pipeline/variable/group/create`
-    pub async fn create_variable_group(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn create_variable_group(
         &self,
         request: codearts_model::pipeline::CreateVariableGroupRequest,
-    ) -> crate::Result<codearts_model::pipeline::CreateVariableGroupResponse> {
-        self.stub.create_variable_group(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::CreateVariableGroupResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.create_variable_group(request, options)
+        })
     }
 
     /// Delete actions run pipeline.
     ///
     /// `DELETE /v6/{domain_id}/api/pac/pipelines/actions/{pipeline_id}/{pipeline_run_id}`
-    pub async fn delete_actions_run_pipeline(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_actions_run_pipeline(
         &self,
         request: codearts_model::pipeline::DeleteActionsRunPipelineRequest,
-    ) -> crate::Result<codearts_model::pipeline::DeleteActionsRunPipelineResponse> {
-        self.stub.delete_actions_run_pipeline(request).await
+    ) -> codearts_transport::call::Call<
+        '_,
+        codearts_model::pipeline::DeleteActionsRunPipelineResponse,
+    > {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.delete_actions_run_pipeline(request, options)
+        })
     }
 
     /// Delete alert policy.
     ///
     /// `DELETE /v5/{tenant_id}/api/alert/policies/{policy_id}`
-    pub async fn delete_alert_policy(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_alert_policy(
         &self,
         request: codearts_model::pipeline::DeleteAlertPolicyRequest,
-    ) -> crate::Result<codearts_model::pipeline::DeleteAlertPolicyResponse> {
-        self.stub.delete_alert_policy(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::DeleteAlertPolicyResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.delete_alert_policy(request, options)
+        })
     }
 
     /// Delete basic plugin.
     ///
     /// `DELETE /v3/{domain_id}/extension/info/delete`
-    pub async fn delete_basic_plugin(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_basic_plugin(
         &self,
         request: codearts_model::pipeline::DeleteBasicPluginRequest,
-    ) -> crate::Result<codearts_model::pipeline::DeleteBasicPluginResponse> {
-        self.stub.delete_basic_plugin(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::DeleteBasicPluginResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.delete_basic_plugin(request, options)
+        })
     }
 
     /// Delete pipeline.
     ///
     /// `DELETE /v5/{project_id}/api/pipelines/{pipeline_id}`
-    pub async fn delete_pipeline(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_pipeline(
         &self,
         request: codearts_model::pipeline::DeletePipelineRequest,
-    ) -> crate::Result<codearts_model::pipeline::DeletePipelineResponse> {
-        self.stub.delete_pipeline(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::DeletePipelineResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.delete_pipeline(request, options))
     }
 
     /// Delete pipeline group.
     ///
     /// `DELETE /v5/{project_id}/api/pipeline-group/delete`
-    pub async fn delete_pipeline_group(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_pipeline_group(
         &self,
         request: codearts_model::pipeline::DeletePipelineGroupRequest,
-    ) -> crate::Result<codearts_model::pipeline::DeletePipelineGroupResponse> {
-        self.stub.delete_pipeline_group(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::DeletePipelineGroupResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.delete_pipeline_group(request, options)
+        })
     }
 
     /// Delete pipeline tag.
     ///
     /// `DELETE /v5/{project_id}/api/pipeline-tag/delete`
-    pub async fn delete_pipeline_tag(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_pipeline_tag(
         &self,
         request: codearts_model::pipeline::DeletePipelineTagRequest,
-    ) -> crate::Result<codearts_model::pipeline::DeletePipelineTagResponse> {
-        self.stub.delete_pipeline_tag(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::DeletePipelineTagResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.delete_pipeline_tag(request, options)
+        })
     }
 
     /// Delete pipeline template.
     ///
     /// `DELETE /v5/{tenant_id}/api/pipeline-templates/{template_id}`
-    pub async fn delete_pipeline_template(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_pipeline_template(
         &self,
         request: codearts_model::pipeline::DeletePipelineTemplateRequest,
-    ) -> crate::Result<codearts_model::pipeline::DeletePipelineTemplateResponse> {
-        self.stub.delete_pipeline_template(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::DeletePipelineTemplateResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.delete_pipeline_template(request, options)
+        })
     }
 
     /// Delete plugin draft.
     ///
     /// `DELETE /v1/{domain_id}/agent-plugin/delete-draft`
-    pub async fn delete_plugin_draft(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_plugin_draft(
         &self,
         request: codearts_model::pipeline::DeletePluginDraftRequest,
-    ) -> crate::Result<codearts_model::pipeline::DeletePluginDraftResponse> {
-        self.stub.delete_plugin_draft(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::DeletePluginDraftResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.delete_plugin_draft(request, options)
+        })
     }
 
     /// Delete publisher.
     ///
     /// `DELETE /v1/{domain_id}/publisher/delete`
-    pub async fn delete_publisher(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_publisher(
         &self,
         request: codearts_model::pipeline::DeletePublisherRequest,
-    ) -> crate::Result<codearts_model::pipeline::DeletePublisherResponse> {
-        self.stub.delete_publisher(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::DeletePublisherResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.delete_publisher(request, options))
     }
 
     /// Delete rule.
     ///
     /// `DELETE /v2/{domain_id}/rules/{rule_id}/delete`
-    pub async fn delete_rule(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_rule(
         &self,
         request: codearts_model::pipeline::DeleteRuleRequest,
-    ) -> crate::Result<codearts_model::pipeline::DeleteRuleResponse> {
-        self.stub.delete_rule(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::DeleteRuleResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.delete_rule(request, options))
     }
 
     /// Delete strategy.
     ///
     /// `DELETE /v2/{domain_id}/tenant/rule-sets/{rule_set_id}/delete`
-    pub async fn delete_strategy(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_strategy(
         &self,
         request: codearts_model::pipeline::DeleteStrategyRequest,
-    ) -> crate::Result<codearts_model::pipeline::DeleteStrategyResponse> {
-        self.stub.delete_strategy(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::DeleteStrategyResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.delete_strategy(request, options))
     }
 
     /// Delete variable group.
     ///
     /// `DELETE /v5/{project_id}/api/pipeline/variable/group/delete`
-    pub async fn delete_variable_group(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn delete_variable_group(
         &self,
         request: codearts_model::pipeline::DeleteVariableGroupRequest,
-    ) -> crate::Result<codearts_model::pipeline::DeleteVariableGroupResponse> {
-        self.stub.delete_variable_group(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::DeleteVariableGroupResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.delete_variable_group(request, options)
+        })
     }
 
     /// Invoke endpoint proxy.
     ///
     /// `POST /v1/serviceconnection/endpointproxy`
-    pub async fn invoke_endpoint_proxy(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn invoke_endpoint_proxy(
         &self,
         request: codearts_model::pipeline::InvokeEndpointProxyRequest,
-    ) -> crate::Result<codearts_model::pipeline::InvokeEndpointProxyResponse> {
-        self.stub.invoke_endpoint_proxy(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::InvokeEndpointProxyResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.invoke_endpoint_proxy(request, options)
+        })
     }
 
     /// List actions pipeline runs.
     ///
     /// `POST /v6/{domain_id}/api/pac/pipelines/actions`
-    pub async fn list_actions_pipeline_runs(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_actions_pipeline_runs(
         &self,
         request: codearts_model::pipeline::ListActionsPipelineRunsRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListActionsPipelineRunsResponse> {
-        self.stub.list_actions_pipeline_runs(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListActionsPipelineRunsResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_actions_pipeline_runs(request, options)
+        })
     }
 
     /// List actions pipeline runs by run ids.
     ///
     /// `POST /v6/{domain_id}/api/pac/pipelines/actions/list`
-    pub async fn list_actions_pipeline_runs_by_run_ids(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_actions_pipeline_runs_by_run_ids(
         &self,
         request: codearts_model::pipeline::ListActionsPipelineRunsByRunIdsRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListActionsPipelineRunsByRunIdsResponse> {
-        self.stub
-            .list_actions_pipeline_runs_by_run_ids(request)
-            .await
+    ) -> codearts_transport::call::Call<
+        '_,
+        codearts_model::pipeline::ListActionsPipelineRunsByRunIdsResponse,
+    > {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_actions_pipeline_runs_by_run_ids(request, options)
+        })
     }
 
     /// List available publisher.
     ///
     /// `GET /v1/{domain_id}/publisher/optional-publisher`
-    pub async fn list_available_publisher(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_available_publisher(
         &self,
         request: codearts_model::pipeline::ListAvailablePublisherRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListAvailablePublisherResponse> {
-        self.stub.list_available_publisher(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListAvailablePublisherResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_available_publisher(request, options)
+        })
     }
 
     /// List base plugins.
     ///
     /// `GET /v1/{domain_id}/relation/plugin/single`
-    pub async fn list_base_plugins(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_base_plugins(
         &self,
         request: codearts_model::pipeline::ListBasePluginsRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListBasePluginsResponse> {
-        self.stub.list_base_plugins(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListBasePluginsResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_base_plugins(request, options))
     }
 
     /// List base plugins new post.
     ///
     /// `POST /v1/{domain_id}/relation/plugins`
-    pub async fn list_base_plugins_new_post(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_base_plugins_new_post(
         &self,
         request: codearts_model::pipeline::ListBasePluginsNewPostRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListBasePluginsNewPostResponse> {
-        self.stub.list_base_plugins_new_post(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListBasePluginsNewPostResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_base_plugins_new_post(request, options)
+        })
     }
 
     /// List endpoints details.
     ///
     /// `GET /v1/serviceconnection/endpoints`
-    pub async fn list_endpoints_details(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_endpoints_details(
         &self,
         request: codearts_model::pipeline::ListEndpointsDetailsRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListEndpointsDetailsResponse> {
-        self.stub.list_endpoints_details(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListEndpointsDetailsResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_endpoints_details(request, options)
+        })
     }
 
     /// List modules detail.
     ///
     /// `GET /v2/extensions/modules`
-    pub async fn list_modules_detail(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_modules_detail(
         &self,
         request: codearts_model::pipeline::ListModulesDetailRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListModulesDetailResponse> {
-        self.stub.list_modules_detail(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListModulesDetailResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_modules_detail(request, options)
+        })
     }
 
     /// List p lugin version.
     ///
     /// `GET /v1/{domain_id}/agent-plugin/query`
-    pub async fn list_p_lugin_version(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_p_lugin_version(
         &self,
         request: codearts_model::pipeline::ListPLuginVersionRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListPLuginVersionResponse> {
-        self.stub.list_p_lugin_version(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListPLuginVersionResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_p_lugin_version(request, options)
+        })
     }
 
     /// List pipeline runs.
     ///
     /// `POST /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/list`
-    pub async fn list_pipeline_runs(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_pipeline_runs(
         &self,
         request: codearts_model::pipeline::ListPipelineRunsRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListPipelineRunsResponse> {
-        self.stub.list_pipeline_runs(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListPipelineRunsResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_pipeline_runs(request, options)
+        })
     }
 
     /// List pipeline simple info.
     ///
     /// `POST /v3/pipelines/list`
-    pub async fn list_pipeline_simple_info(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_pipeline_simple_info(
         &self,
         request: codearts_model::pipeline::ListPipelineSimpleInfoRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListPipelineSimpleInfoResponse> {
-        self.stub.list_pipeline_simple_info(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListPipelineSimpleInfoResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_pipeline_simple_info(request, options)
+        })
     }
 
     /// List pipeline tag.
     ///
     /// `GET /v5/{project_id}/api/pipeline-tag/list`
-    pub async fn list_pipeline_tag(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_pipeline_tag(
         &self,
         request: codearts_model::pipeline::ListPipelineTagRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListPipelineTagResponse> {
-        self.stub.list_pipeline_tag(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListPipelineTagResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_pipeline_tag(request, options))
     }
 
     /// List pipeline templates.
     ///
     /// `POST /v5/{tenant_id}/api/pipeline-templates/list`
-    pub async fn list_pipeline_templates(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_pipeline_templates(
         &self,
         request: codearts_model::pipeline::ListPipelineTemplatesRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListPipelineTemplatesResponse> {
-        self.stub.list_pipeline_templates(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListPipelineTemplatesResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_pipeline_templates(request, options)
+        })
     }
 
     /// List pipelines.
     ///
     /// `POST /v5/{project_id}/api/pipelines/list`
-    pub async fn list_pipelines(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_pipelines(
         &self,
         request: codearts_model::pipeline::ListPipelinesRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListPipelinesResponse> {
-        self.stub.list_pipelines(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListPipelinesResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_pipelines(request, options))
     }
 
     /// List pipleine build result.
     ///
     /// `GET /v3/pipelines/build-result`
-    pub async fn list_pipleine_build_result(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_pipleine_build_result(
         &self,
         request: codearts_model::pipeline::ListPipleineBuildResultRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListPipleineBuildResultResponse> {
-        self.stub.list_pipleine_build_result(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListPipleineBuildResultResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_pipleine_build_result(request, options)
+        })
     }
 
     /// List plugin version number.
     ///
     /// `GET /v1/{domain_id}/agent-plugin/all-version`
-    pub async fn list_plugin_version_number(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_plugin_version_number(
         &self,
         request: codearts_model::pipeline::ListPluginVersionNumberRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListPluginVersionNumberResponse> {
-        self.stub.list_plugin_version_number(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListPluginVersionNumberResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_plugin_version_number(request, options)
+        })
     }
 
     /// List plugins.
     ///
     /// `POST /v1/{domain_id}/agent-plugin/query-all`
-    pub async fn list_plugins(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_plugins(
         &self,
         request: codearts_model::pipeline::ListPluginsRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListPluginsResponse> {
-        self.stub.list_plugins(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListPluginsResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_plugins(request, options))
     }
 
     /// List project strategy.
     ///
     /// `GET /v2/{project_id}/rule-sets/query`
-    pub async fn list_project_strategy(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_project_strategy(
         &self,
         request: codearts_model::pipeline::ListProjectStrategyRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListProjectStrategyResponse> {
-        self.stub.list_project_strategy(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListProjectStrategyResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_project_strategy(request, options)
+        })
     }
 
     /// List publisher.
     ///
     /// `GET /v1/{domain_id}/publisher/query-all`
-    pub async fn list_publisher(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_publisher(
         &self,
         request: codearts_model::pipeline::ListPublisherRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListPublisherResponse> {
-        self.stub.list_publisher(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListPublisherResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_publisher(request, options))
     }
 
     /// List rule.
     ///
     /// `GET /v2/{domain_id}/rules/query`
-    pub async fn list_rule(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_rule(
         &self,
         request: codearts_model::pipeline::ListRuleRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListRuleResponse> {
-        self.stub.list_rule(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListRuleResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_rule(request, options))
     }
 
     /// List stage plugins.
     ///
     /// `POST /v1/{domain_id}/relation/stage-plugins`
-    pub async fn list_stage_plugins(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_stage_plugins(
         &self,
         request: codearts_model::pipeline::ListStagePluginsRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListStagePluginsResponse> {
-        self.stub.list_stage_plugins(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListStagePluginsResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_stage_plugins(request, options)
+        })
     }
 
     /// List strategy.
     ///
     /// `GET /v2/{domain_id}/tenant/rule-sets/query`
-    pub async fn list_strategy(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_strategy(
         &self,
         request: codearts_model::pipeline::ListStrategyRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListStrategyResponse> {
-        self.stub.list_strategy(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListStrategyResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_strategy(request, options))
     }
 
     /// List templates.
     ///
     /// `GET /v3/templates`
-    pub async fn list_templates(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_templates(
         &self,
         request: codearts_model::pipeline::ListTemplatesRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListTemplatesResponse> {
-        self.stub.list_templates(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListTemplatesResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.list_templates(request, options))
     }
 
     /// List variable groups.
     ///
     /// `POST /v5/{project_id}/api/pipeline/variable/group/list`
-    pub async fn list_variable_groups(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn list_variable_groups(
         &self,
         request: codearts_model::pipeline::ListVariableGroupsRequest,
-    ) -> crate::Result<codearts_model::pipeline::ListVariableGroupsResponse> {
-        self.stub.list_variable_groups(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ListVariableGroupsResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.list_variable_groups(request, options)
+        })
     }
 
     /// Publish plugin.
     ///
     /// `POST /v1/{domain_id}/agent-plugin/publish-plugin`
-    pub async fn publish_plugin(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn publish_plugin(
         &self,
         request: codearts_model::pipeline::PublishPluginRequest,
-    ) -> crate::Result<codearts_model::pipeline::PublishPluginResponse> {
-        self.stub.publish_plugin(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::PublishPluginResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.publish_plugin(request, options))
     }
 
     /// Publish plugin bind.
     ///
     /// `POST /v1/{domain_id}/agent-plugin/publish-plugin-bind`
-    pub async fn publish_plugin_bind(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn publish_plugin_bind(
         &self,
         request: codearts_model::pipeline::PublishPluginBindRequest,
-    ) -> crate::Result<codearts_model::pipeline::PublishPluginBindResponse> {
-        self.stub.publish_plugin_bind(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::PublishPluginBindResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.publish_plugin_bind(request, options)
+        })
     }
 
     /// Publish plugin draft.
     ///
     /// `POST /v1/{domain_id}/agent-plugin/publish-draft`
-    pub async fn publish_plugin_draft(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn publish_plugin_draft(
         &self,
         request: codearts_model::pipeline::PublishPluginDraftRequest,
-    ) -> crate::Result<codearts_model::pipeline::PublishPluginDraftResponse> {
-        self.stub.publish_plugin_draft(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::PublishPluginDraftResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.publish_plugin_draft(request, options)
+        })
     }
 
     /// Reject manual review.
     ///
     /// `POST /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/{pipeline_run_id}/jobs/{job_run_id}/steps/{step_run_id}/refuse`
+    ///
+    /// Not repeated once the request may have reached the service.
     ///
     /// # Example
     ///
@@ -635,430 +941,646 @@ impl PipelineClient {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn reject_manual_review(
+    pub fn reject_manual_review(
         &self,
         request: codearts_model::pipeline::RejectManualReviewRequest,
-    ) -> crate::Result<codearts_model::pipeline::RejectManualReviewResponse> {
-        self.stub.reject_manual_review(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::RejectManualReviewResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.reject_manual_review(request, options)
+        })
     }
 
     /// Remove pipeline.
     ///
     /// `DELETE /v3/pipelines/{pipeline_id}`
-    pub async fn remove_pipeline(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn remove_pipeline(
         &self,
         request: codearts_model::pipeline::RemovePipelineRequest,
-    ) -> crate::Result<codearts_model::pipeline::RemovePipelineResponse> {
-        self.stub.remove_pipeline(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::RemovePipelineResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.remove_pipeline(request, options))
     }
 
     /// Retry pipeline run.
     ///
     /// `PUT /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/{pipeline_run_id}/retry`
-    pub async fn retry_pipeline_run(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn retry_pipeline_run(
         &self,
         request: codearts_model::pipeline::RetryPipelineRunRequest,
-    ) -> crate::Result<codearts_model::pipeline::RetryPipelineRunResponse> {
-        self.stub.retry_pipeline_run(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::RetryPipelineRunResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.retry_pipeline_run(request, options)
+        })
     }
 
     /// Retry run actions pipeline.
     ///
     /// `POST /v6/{domain_id}/api/pac/pipelines/actions/rerun`
-    pub async fn retry_run_actions_pipeline(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn retry_run_actions_pipeline(
         &self,
         request: codearts_model::pipeline::RetryRunActionsPipelineRequest,
-    ) -> crate::Result<codearts_model::pipeline::RetryRunActionsPipelineResponse> {
-        self.stub.retry_run_actions_pipeline(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::RetryRunActionsPipelineResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.retry_run_actions_pipeline(request, options)
+        })
     }
 
     /// Run actions pipeline.
     ///
     /// `POST /v6/{domain_id}/api/pac/pipelines/actions/run`
-    pub async fn run_actions_pipeline(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn run_actions_pipeline(
         &self,
         request: codearts_model::pipeline::RunActionsPipelineRequest,
-    ) -> crate::Result<codearts_model::pipeline::RunActionsPipelineResponse> {
-        self.stub.run_actions_pipeline(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::RunActionsPipelineResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.run_actions_pipeline(request, options)
+        })
     }
 
     /// Run pipeline.
     ///
     /// `POST /v5/{project_id}/api/pipelines/{pipeline_id}/run`
-    pub async fn run_pipeline(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn run_pipeline(
         &self,
         request: codearts_model::pipeline::RunPipelineRequest,
-    ) -> crate::Result<codearts_model::pipeline::RunPipelineResponse> {
-        self.stub.run_pipeline(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::RunPipelineResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.run_pipeline(request, options))
     }
 
     /// Show actions runs detail.
     ///
     /// `GET /v6/{domain_id}/api/pac/pipelines/actions/{pipeline_id}/{pipeline_run_id}`
-    pub async fn show_actions_runs_detail(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_actions_runs_detail(
         &self,
         request: codearts_model::pipeline::ShowActionsRunsDetailRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowActionsRunsDetailResponse> {
-        self.stub.show_actions_runs_detail(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowActionsRunsDetailResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_actions_runs_detail(request, options)
+        })
     }
 
     /// Show alert policy.
     ///
     /// `GET /v5/{tenant_id}/api/alert/policies/{policy_id}`
-    pub async fn show_alert_policy(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_alert_policy(
         &self,
         request: codearts_model::pipeline::ShowAlertPolicyRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowAlertPolicyResponse> {
-        self.stub.show_alert_policy(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowAlertPolicyResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_alert_policy(request, options))
     }
 
     /// Show basic plugin.
     ///
     /// `GET /v3/{domain_id}/extension/detail`
-    pub async fn show_basic_plugin(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_basic_plugin(
         &self,
         request: codearts_model::pipeline::ShowBasicPluginRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowBasicPluginResponse> {
-        self.stub.show_basic_plugin(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowBasicPluginResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_basic_plugin(request, options))
     }
 
     /// Show instance status.
     ///
     /// `GET /v3/templates/{task_id}/status`
-    pub async fn show_instance_status(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_instance_status(
         &self,
         request: codearts_model::pipeline::ShowInstanceStatusRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowInstanceStatusResponse> {
-        self.stub.show_instance_status(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowInstanceStatusResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_instance_status(request, options)
+        })
     }
 
     /// Show pipeline artifacts.
     ///
     /// `GET /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/{pipeline_run_id}/artifacts`
-    pub async fn show_pipeline_artifacts(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_pipeline_artifacts(
         &self,
         request: codearts_model::pipeline::ShowPipelineArtifactsRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowPipelineArtifactsResponse> {
-        self.stub.show_pipeline_artifacts(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowPipelineArtifactsResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_pipeline_artifacts(request, options)
+        })
     }
 
     /// Show pipeline detail.
     ///
     /// `GET /v5/{project_id}/api/pipelines/{pipeline_id}`
-    pub async fn show_pipeline_detail(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_pipeline_detail(
         &self,
         request: codearts_model::pipeline::ShowPipelineDetailRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowPipelineDetailResponse> {
-        self.stub.show_pipeline_detail(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowPipelineDetailResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_pipeline_detail(request, options)
+        })
     }
 
     /// Show pipeline group tree.
     ///
     /// `GET /v5/{project_id}/api/pipeline-group/tree`
-    pub async fn show_pipeline_group_tree(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_pipeline_group_tree(
         &self,
         request: codearts_model::pipeline::ShowPipelineGroupTreeRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowPipelineGroupTreeResponse> {
-        self.stub.show_pipeline_group_tree(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowPipelineGroupTreeResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_pipeline_group_tree(request, options)
+        })
     }
 
     /// Show pipeline log.
     ///
     /// `POST /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/{pipeline_run_id}/jobs/{job_run_id}/steps/{step_run_id}/logs`
-    pub async fn show_pipeline_log(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_pipeline_log(
         &self,
         request: codearts_model::pipeline::ShowPipelineLogRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowPipelineLogResponse> {
-        self.stub.show_pipeline_log(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowPipelineLogResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_pipeline_log(request, options))
     }
 
     /// Show pipeline run detail.
     ///
     /// `GET /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/detail`
-    pub async fn show_pipeline_run_detail(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_pipeline_run_detail(
         &self,
         request: codearts_model::pipeline::ShowPipelineRunDetailRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowPipelineRunDetailResponse> {
-        self.stub.show_pipeline_run_detail(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowPipelineRunDetailResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_pipeline_run_detail(request, options)
+        })
     }
 
     /// Show pipeline template detail.
     ///
     /// `GET /v5/{tenant_id}/api/pipeline-templates/{template_id}`
-    pub async fn show_pipeline_template_detail(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_pipeline_template_detail(
         &self,
         request: codearts_model::pipeline::ShowPipelineTemplateDetailRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowPipelineTemplateDetailResponse> {
-        self.stub.show_pipeline_template_detail(request).await
+    ) -> codearts_transport::call::Call<
+        '_,
+        codearts_model::pipeline::ShowPipelineTemplateDetailResponse,
+    > {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_pipeline_template_detail(request, options)
+        })
     }
 
     /// Show pipleine status.
     ///
     /// `GET /v3/pipelines/{pipeline_id}/status`
-    pub async fn show_pipleine_status(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_pipleine_status(
         &self,
         request: codearts_model::pipeline::ShowPipleineStatusRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowPipleineStatusResponse> {
-        self.stub.show_pipleine_status(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowPipleineStatusResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_pipleine_status(request, options)
+        })
     }
 
     /// Show plugin inputs.
     ///
     /// `POST /v1/{domain_id}/agent-plugin/plugin-input`
-    pub async fn show_plugin_inputs(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_plugin_inputs(
         &self,
         request: codearts_model::pipeline::ShowPluginInputsRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowPluginInputsResponse> {
-        self.stub.show_plugin_inputs(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowPluginInputsResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_plugin_inputs(request, options)
+        })
     }
 
     /// Show plugin metrics.
     ///
     /// `POST /v1/{domain_id}/agent-plugin/plugin-metrics`
-    pub async fn show_plugin_metrics(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_plugin_metrics(
         &self,
         request: codearts_model::pipeline::ShowPluginMetricsRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowPluginMetricsResponse> {
-        self.stub.show_plugin_metrics(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowPluginMetricsResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_plugin_metrics(request, options)
+        })
     }
 
     /// Show plugin outputs.
     ///
     /// `POST /v1/{domain_id}/agent-plugin/plugin-output`
-    pub async fn show_plugin_outputs(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_plugin_outputs(
         &self,
         request: codearts_model::pipeline::ShowPluginOutputsRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowPluginOutputsResponse> {
-        self.stub.show_plugin_outputs(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowPluginOutputsResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_plugin_outputs(request, options)
+        })
     }
 
     /// Show plugin version.
     ///
     /// `GET /v1/{domain_id}/agent-plugin/detail`
-    pub async fn show_plugin_version(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_plugin_version(
         &self,
         request: codearts_model::pipeline::ShowPluginVersionRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowPluginVersionResponse> {
-        self.stub.show_plugin_version(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowPluginVersionResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_plugin_version(request, options)
+        })
     }
 
     /// Show project strategy.
     ///
     /// `GET /v2/{project_id}/rule-sets/{rule_set_id}/gray/detail`
-    pub async fn show_project_strategy(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_project_strategy(
         &self,
         request: codearts_model::pipeline::ShowProjectStrategyRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowProjectStrategyResponse> {
-        self.stub.show_project_strategy(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowProjectStrategyResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_project_strategy(request, options)
+        })
     }
 
     /// Show publisher.
     ///
     /// `POST /v1/{domain_id}/publisher/detail`
-    pub async fn show_publisher(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_publisher(
         &self,
         request: codearts_model::pipeline::ShowPublisherRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowPublisherResponse> {
-        self.stub.show_publisher(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowPublisherResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_publisher(request, options))
     }
 
     /// Show rule.
     ///
     /// `GET /v2/{domain_id}/rules/{rule_id}/detail`
-    pub async fn show_rule(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_rule(
         &self,
         request: codearts_model::pipeline::ShowRuleRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowRuleResponse> {
-        self.stub.show_rule(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowRuleResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_rule(request, options))
     }
 
     /// Show step outputs.
     ///
     /// `GET /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/{pipeline_run_id}/steps/outputs`
-    pub async fn show_step_outputs(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_step_outputs(
         &self,
         request: codearts_model::pipeline::ShowStepOutputsRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowStepOutputsResponse> {
-        self.stub.show_step_outputs(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowStepOutputsResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_step_outputs(request, options))
     }
 
     /// Show strategy.
     ///
     /// `GET /v2/{domain_id}/tenant/rule-sets/{rule_set_id}/detail`
-    pub async fn show_strategy(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_strategy(
         &self,
         request: codearts_model::pipeline::ShowStrategyRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowStrategyResponse> {
-        self.stub.show_strategy(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowStrategyResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.show_strategy(request, options))
     }
 
     /// Show template detail.
     ///
     /// `GET /v3/templates/{template_id}`
-    pub async fn show_template_detail(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_template_detail(
         &self,
         request: codearts_model::pipeline::ShowTemplateDetailRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowTemplateDetailResponse> {
-        self.stub.show_template_detail(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowTemplateDetailResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_template_detail(request, options)
+        })
     }
 
     /// Show variable group detail.
     ///
     /// `GET /v5/{project_id}/api/pipeline/variable/group/{id}`
-    pub async fn show_variable_group_detail(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn show_variable_group_detail(
         &self,
         request: codearts_model::pipeline::ShowVariableGroupDetailRequest,
-    ) -> crate::Result<codearts_model::pipeline::ShowVariableGroupDetailResponse> {
-        self.stub.show_variable_group_detail(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::ShowVariableGroupDetailResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.show_variable_group_detail(request, options)
+        })
     }
 
     /// Start new pipeline.
     ///
     /// `POST /v3/pipelines/{pipeline_id}/start`
-    pub async fn start_new_pipeline(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn start_new_pipeline(
         &self,
         request: codearts_model::pipeline::StartNewPipelineRequest,
-    ) -> crate::Result<codearts_model::pipeline::StartNewPipelineResponse> {
-        self.stub.start_new_pipeline(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::StartNewPipelineResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.start_new_pipeline(request, options)
+        })
     }
 
     /// Stop pipeline new.
     ///
     /// `POST /v3/pipelines/{pipeline_id}/stop`
-    pub async fn stop_pipeline_new(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn stop_pipeline_new(
         &self,
         request: codearts_model::pipeline::StopPipelineNewRequest,
-    ) -> crate::Result<codearts_model::pipeline::StopPipelineNewResponse> {
-        self.stub.stop_pipeline_new(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::StopPipelineNewResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.stop_pipeline_new(request, options))
     }
 
     /// Stop pipeline run.
     ///
     /// `POST /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/{pipeline_run_id}/stop`
-    pub async fn stop_pipeline_run(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn stop_pipeline_run(
         &self,
         request: codearts_model::pipeline::StopPipelineRunRequest,
-    ) -> crate::Result<codearts_model::pipeline::StopPipelineRunResponse> {
-        self.stub.stop_pipeline_run(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::StopPipelineRunResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.stop_pipeline_run(request, options))
     }
 
     /// Switch strategy.
     ///
     /// `PUT /v2/{domain_id}/tenant/rule-sets/{rule_set_id}/switch`
-    pub async fn switch_strategy(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn switch_strategy(
         &self,
         request: codearts_model::pipeline::SwitchStrategyRequest,
-    ) -> crate::Result<codearts_model::pipeline::SwitchStrategyResponse> {
-        self.stub.switch_strategy(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::SwitchStrategyResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.switch_strategy(request, options))
     }
 
     /// Update basic plugin.
     ///
     /// `POST /v3/{domain_id}/extension/info/update`
-    pub async fn update_basic_plugin(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn update_basic_plugin(
         &self,
         request: codearts_model::pipeline::UpdateBasicPluginRequest,
-    ) -> crate::Result<codearts_model::pipeline::UpdateBasicPluginResponse> {
-        self.stub.update_basic_plugin(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::UpdateBasicPluginResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.update_basic_plugin(request, options)
+        })
     }
 
     /// Update pipeline group.
     ///
     /// `POST /v5/{project_id}/api/pipeline-group/update`
-    pub async fn update_pipeline_group(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn update_pipeline_group(
         &self,
         request: codearts_model::pipeline::UpdatePipelineGroupRequest,
-    ) -> crate::Result<codearts_model::pipeline::UpdatePipelineGroupResponse> {
-        self.stub.update_pipeline_group(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::UpdatePipelineGroupResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.update_pipeline_group(request, options)
+        })
     }
 
     /// Update pipeline info.
     ///
     /// `PUT /v5/{project_id}/api/pipelines/{pipeline_id}`
-    pub async fn update_pipeline_info(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn update_pipeline_info(
         &self,
         request: codearts_model::pipeline::UpdatePipelineInfoRequest,
-    ) -> crate::Result<codearts_model::pipeline::UpdatePipelineInfoResponse> {
-        self.stub.update_pipeline_info(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::UpdatePipelineInfoResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.update_pipeline_info(request, options)
+        })
     }
 
     /// Update pipeline template.
     ///
     /// `PUT /v5/{tenant_id}/api/pipeline-templates/{template_id}`
-    pub async fn update_pipeline_template(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn update_pipeline_template(
         &self,
         request: codearts_model::pipeline::UpdatePipelineTemplateRequest,
-    ) -> crate::Result<codearts_model::pipeline::UpdatePipelineTemplateResponse> {
-        self.stub.update_pipeline_template(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::UpdatePipelineTemplateResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.update_pipeline_template(request, options)
+        })
     }
 
     /// Update plugin base info.
     ///
     /// `POST /v1/{domain_id}/agent-plugin/update-info`
-    pub async fn update_plugin_base_info(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn update_plugin_base_info(
         &self,
         request: codearts_model::pipeline::UpdatePluginBaseInfoRequest,
-    ) -> crate::Result<codearts_model::pipeline::UpdatePluginBaseInfoResponse> {
-        self.stub.update_plugin_base_info(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::UpdatePluginBaseInfoResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.update_plugin_base_info(request, options)
+        })
     }
 
     /// Update plugin draft.
     ///
     /// `POST /v1/{domain_id}/agent-plugin/edit-draft`
-    pub async fn update_plugin_draft(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn update_plugin_draft(
         &self,
         request: codearts_model::pipeline::UpdatePluginDraftRequest,
-    ) -> crate::Result<codearts_model::pipeline::UpdatePluginDraftResponse> {
-        self.stub.update_plugin_draft(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::UpdatePluginDraftResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.update_plugin_draft(request, options)
+        })
     }
 
     /// Update rule.
     ///
     /// `PUT /v2/{domain_id}/rules/{rule_id}/update`
-    pub async fn update_rule(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn update_rule(
         &self,
         request: codearts_model::pipeline::UpdateRuleRequest,
-    ) -> crate::Result<codearts_model::pipeline::UpdateRuleResponse> {
-        self.stub.update_rule(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::UpdateRuleResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.update_rule(request, options))
     }
 
     /// Update strategy.
     ///
     /// `PUT /v2/{domain_id}/tenant/rule-sets/{rule_set_id}/update`
-    pub async fn update_strategy(
+    ///
+    /// Safe to repeat: retried after time-outs and transient statuses.
+    pub fn update_strategy(
         &self,
         request: codearts_model::pipeline::UpdateStrategyRequest,
-    ) -> crate::Result<codearts_model::pipeline::UpdateStrategyResponse> {
-        self.stub.update_strategy(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::UpdateStrategyResponse> {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| stub.update_strategy(request, options))
     }
 
     /// Upload basic plugin.
     ///
     /// `POST /v3/{domain_id}/extension/upload`
-    pub async fn upload_basic_plugin(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn upload_basic_plugin(
         &self,
         request: codearts_model::pipeline::UploadBasicPluginRequest,
-    ) -> crate::Result<codearts_model::pipeline::UploadBasicPluginResponse> {
-        self.stub.upload_basic_plugin(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::UploadBasicPluginResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.upload_basic_plugin(request, options)
+        })
     }
 
     /// Upload plugin icon.
     ///
     /// `POST /v1/{domain_id}/common/upload-plugin-icon`
-    pub async fn upload_plugin_icon(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn upload_plugin_icon(
         &self,
         request: codearts_model::pipeline::UploadPluginIconRequest,
-    ) -> crate::Result<codearts_model::pipeline::UploadPluginIconResponse> {
-        self.stub.upload_plugin_icon(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::UploadPluginIconResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.upload_plugin_icon(request, options)
+        })
     }
 
     /// Upload publisher icon.
     ///
     /// `POST /v1/{domain_id}/common/upload-publisher-icon`
-    pub async fn upload_publisher_icon(
+    ///
+    /// Not repeated once the request may have reached the service.
+    pub fn upload_publisher_icon(
         &self,
         request: codearts_model::pipeline::UploadPublisherIconRequest,
-    ) -> crate::Result<codearts_model::pipeline::UploadPublisherIconResponse> {
-        self.stub.upload_publisher_icon(request).await
+    ) -> codearts_transport::call::Call<'_, codearts_model::pipeline::UploadPublisherIconResponse>
+    {
+        let stub = &*self.stub;
+        codearts_transport::call::Call::new(move |options| {
+            stub.upload_publisher_icon(request, options)
+        })
     }
 }

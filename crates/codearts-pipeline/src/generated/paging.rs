@@ -12,12 +12,30 @@ impl crate::PipelineClient {
         &self,
         request: M::ListBasePluginsNewPostRequest,
     ) -> codearts_transport::paging::ItemStream<M::PageInfoBusinessTypeDefinitionVOData> {
+        self.list_base_plugins_new_post_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_base_plugins_new_post_stream`], with `options` for every page's call.
+    pub fn list_base_plugins_new_post_stream_with_options(
+        &self,
+        request: M::ListBasePluginsNewPostRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::PageInfoBusinessTypeDefinitionVOData> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_base_plugins_new_post(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .list_base_plugins_new_post(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ListBasePluginsNewPostRequest,
              response: M::ListBasePluginsNewPostResponse| {
@@ -45,12 +63,30 @@ impl crate::PipelineClient {
         &self,
         request: M::ListEndpointsDetailsRequest,
     ) -> codearts_transport::paging::ItemStream<M::Endpoint> {
+        self.list_endpoints_details_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_endpoints_details_stream`], with `options` for every page's call.
+    pub fn list_endpoints_details_stream_with_options(
+        &self,
+        request: M::ListEndpointsDetailsRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::Endpoint> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_endpoints_details(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .list_endpoints_details(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ListEndpointsDetailsRequest,
              response: M::ListEndpointsDetailsResponse| {
@@ -80,12 +116,30 @@ impl crate::PipelineClient {
         &self,
         request: M::ListPipelineRunsRequest,
     ) -> codearts_transport::paging::ItemStream<M::ListPipelineRunsPagePipelineRuns> {
+        self.list_pipeline_runs_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_pipeline_runs_stream`], with `options` for every page's call.
+    pub fn list_pipeline_runs_stream_with_options(
+        &self,
+        request: M::ListPipelineRunsRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::ListPipelineRunsPagePipelineRuns> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_pipeline_runs(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .list_pipeline_runs(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ListPipelineRunsRequest, response: M::ListPipelineRunsResponse| {
                 let total: Option<i64> = response.total;
@@ -114,12 +168,30 @@ impl crate::PipelineClient {
         &self,
         request: M::ListPipelineSimpleInfoRequest,
     ) -> codearts_transport::paging::ItemStream<M::PipelineBasicInfo> {
+        self.list_pipeline_simple_info_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_pipeline_simple_info_stream`], with `options` for every page's call.
+    pub fn list_pipeline_simple_info_stream_with_options(
+        &self,
+        request: M::ListPipelineSimpleInfoRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::PipelineBasicInfo> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_pipeline_simple_info(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .list_pipeline_simple_info(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ListPipelineSimpleInfoRequest,
              response: M::ListPipelineSimpleInfoResponse| {
@@ -149,12 +221,30 @@ impl crate::PipelineClient {
         &self,
         request: M::ListPipelineTemplatesRequest,
     ) -> codearts_transport::paging::ItemStream<M::PipelineTemplateSimpleVO> {
+        self.list_pipeline_templates_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_pipeline_templates_stream`], with `options` for every page's call.
+    pub fn list_pipeline_templates_stream_with_options(
+        &self,
+        request: M::ListPipelineTemplatesRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::PipelineTemplateSimpleVO> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_pipeline_templates(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .list_pipeline_templates(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ListPipelineTemplatesRequest,
              response: M::ListPipelineTemplatesResponse| {
@@ -185,12 +275,25 @@ impl crate::PipelineClient {
         &self,
         request: M::ListPipelinesRequest,
     ) -> codearts_transport::paging::ItemStream<M::ListPipelinesPagePipelines> {
+        self.list_pipelines_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_pipelines_stream`], with `options` for every page's call.
+    pub fn list_pipelines_stream_with_options(
+        &self,
+        request: M::ListPipelinesRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::ListPipelinesPagePipelines> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_pipelines(request).await }
+                let options = options.clone();
+                async move { client.list_pipelines(request).with_options(options).await }
             },
             |request: &M::ListPipelinesRequest, response: M::ListPipelinesResponse| {
                 let total: Option<i64> = response.total;
@@ -219,12 +322,30 @@ impl crate::PipelineClient {
         &self,
         request: M::ListPipleineBuildResultRequest,
     ) -> codearts_transport::paging::ItemStream<M::PipelineBuildResult> {
+        self.list_pipleine_build_result_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_pipleine_build_result_stream`], with `options` for every page's call.
+    pub fn list_pipleine_build_result_stream_with_options(
+        &self,
+        request: M::ListPipleineBuildResultRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::PipelineBuildResult> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_pipleine_build_result(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .list_pipleine_build_result(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ListPipleineBuildResultRequest,
              response: M::ListPipleineBuildResultResponse| {
@@ -251,12 +372,30 @@ impl crate::PipelineClient {
         &self,
         request: M::ListProjectStrategyRequest,
     ) -> codearts_transport::paging::ItemStream<M::RuleSet> {
+        self.list_project_strategy_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_project_strategy_stream`], with `options` for every page's call.
+    pub fn list_project_strategy_stream_with_options(
+        &self,
+        request: M::ListProjectStrategyRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::RuleSet> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_project_strategy(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .list_project_strategy(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ListProjectStrategyRequest, response: M::ListProjectStrategyResponse| {
                 let total: Option<i64> = response.total;
@@ -282,12 +421,22 @@ impl crate::PipelineClient {
         &self,
         request: M::ListRuleRequest,
     ) -> codearts_transport::paging::ItemStream<M::Rule> {
+        self.list_rule_stream_with_options(request, codearts_transport::RequestOptions::default())
+    }
+
+    /// [`Self::list_rule_stream`], with `options` for every page's call.
+    pub fn list_rule_stream_with_options(
+        &self,
+        request: M::ListRuleRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::Rule> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_rule(request).await }
+                let options = options.clone();
+                async move { client.list_rule(request).with_options(options).await }
             },
             |request: &M::ListRuleRequest, response: M::ListRuleResponse| {
                 let total: Option<i64> = response.total;
@@ -313,12 +462,25 @@ impl crate::PipelineClient {
         &self,
         request: M::ListStrategyRequest,
     ) -> codearts_transport::paging::ItemStream<M::RuleSet> {
+        self.list_strategy_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_strategy_stream`], with `options` for every page's call.
+    pub fn list_strategy_stream_with_options(
+        &self,
+        request: M::ListStrategyRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::RuleSet> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_strategy(request).await }
+                let options = options.clone();
+                async move { client.list_strategy(request).with_options(options).await }
             },
             |request: &M::ListStrategyRequest, response: M::ListStrategyResponse| {
                 let total: Option<i64> = response.total;
@@ -344,12 +506,25 @@ impl crate::PipelineClient {
         &self,
         request: M::ListTemplatesRequest,
     ) -> codearts_transport::paging::ItemStream<M::TemplateView> {
+        self.list_templates_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_templates_stream`], with `options` for every page's call.
+    pub fn list_templates_stream_with_options(
+        &self,
+        request: M::ListTemplatesRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::TemplateView> {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_templates(request).await }
+                let options = options.clone();
+                async move { client.list_templates(request).with_options(options).await }
             },
             |request: &M::ListTemplatesRequest, response: M::ListTemplatesResponse| {
                 let total: Option<i64> = response.total;
@@ -376,12 +551,31 @@ impl crate::PipelineClient {
         request: M::ListVariableGroupsRequest,
     ) -> codearts_transport::paging::ItemStream<M::ListVariableGroupsRespPipelineVariableGroups>
     {
+        self.list_variable_groups_stream_with_options(
+            request,
+            codearts_transport::RequestOptions::default(),
+        )
+    }
+
+    /// [`Self::list_variable_groups_stream`], with `options` for every page's call.
+    pub fn list_variable_groups_stream_with_options(
+        &self,
+        request: M::ListVariableGroupsRequest,
+        options: codearts_transport::RequestOptions,
+    ) -> codearts_transport::paging::ItemStream<M::ListVariableGroupsRespPipelineVariableGroups>
+    {
         let client = self.clone();
         codearts_transport::paging::paginate(
             request,
             move |request| {
                 let client = client.clone();
-                async move { client.list_variable_groups(request).await }
+                let options = options.clone();
+                async move {
+                    client
+                        .list_variable_groups(request)
+                        .with_options(options)
+                        .await
+                }
             },
             |request: &M::ListVariableGroupsRequest, response: M::ListVariableGroupsResponse| {
                 let total: Option<i64> = response.total;

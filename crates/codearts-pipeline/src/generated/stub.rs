@@ -12,6 +12,7 @@ pub trait Pipeline: Send + Sync {
     async fn accept_checkpoint(
         &self,
         _request: codearts_model::pipeline::AcceptCheckpointRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::AcceptCheckpointResponse> {
         Err(crate::unimplemented("accept_checkpoint"))
     }
@@ -20,6 +21,7 @@ pub trait Pipeline: Send + Sync {
     async fn accept_manual_review(
         &self,
         _request: codearts_model::pipeline::AcceptManualReviewRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::AcceptManualReviewResponse> {
         Err(crate::unimplemented("accept_manual_review"))
     }
@@ -28,6 +30,7 @@ pub trait Pipeline: Send + Sync {
     async fn batch_move_pipeline_to_group(
         &self,
         _request: codearts_model::pipeline::BatchMovePipelineToGroupRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::BatchMovePipelineToGroupResponse> {
         Err(crate::unimplemented("batch_move_pipeline_to_group"))
     }
@@ -36,6 +39,7 @@ pub trait Pipeline: Send + Sync {
     async fn batch_show_pipelines_latest_status(
         &self,
         _request: codearts_model::pipeline::BatchShowPipelinesLatestStatusRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::BatchShowPipelinesLatestStatusResponse> {
         Err(crate::unimplemented("batch_show_pipelines_latest_status"))
     }
@@ -44,6 +48,7 @@ pub trait Pipeline: Send + Sync {
     async fn create_alert_policy(
         &self,
         _request: codearts_model::pipeline::CreateAlertPolicyRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreateAlertPolicyResponse> {
         Err(crate::unimplemented("create_alert_policy"))
     }
@@ -52,6 +57,7 @@ pub trait Pipeline: Send + Sync {
     async fn create_basic_plugin(
         &self,
         _request: codearts_model::pipeline::CreateBasicPluginRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreateBasicPluginResponse> {
         Err(crate::unimplemented("create_basic_plugin"))
     }
@@ -60,6 +66,7 @@ pub trait Pipeline: Send + Sync {
     async fn create_pipeline_by_template(
         &self,
         _request: codearts_model::pipeline::CreatePipelineByTemplateRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePipelineByTemplateResponse> {
         Err(crate::unimplemented("create_pipeline_by_template"))
     }
@@ -68,6 +75,7 @@ pub trait Pipeline: Send + Sync {
     async fn create_pipeline_by_template_id(
         &self,
         _request: codearts_model::pipeline::CreatePipelineByTemplateIdRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePipelineByTemplateIdResponse> {
         Err(crate::unimplemented("create_pipeline_by_template_id"))
     }
@@ -76,6 +84,7 @@ pub trait Pipeline: Send + Sync {
     async fn create_pipeline_group(
         &self,
         _request: codearts_model::pipeline::CreatePipelineGroupRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePipelineGroupResponse> {
         Err(crate::unimplemented("create_pipeline_group"))
     }
@@ -84,6 +93,7 @@ pub trait Pipeline: Send + Sync {
     async fn create_pipeline_new(
         &self,
         _request: codearts_model::pipeline::CreatePipelineNewRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePipelineNewResponse> {
         Err(crate::unimplemented("create_pipeline_new"))
     }
@@ -92,6 +102,7 @@ pub trait Pipeline: Send + Sync {
     async fn create_pipeline_tag(
         &self,
         _request: codearts_model::pipeline::CreatePipelineTagRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePipelineTagResponse> {
         Err(crate::unimplemented("create_pipeline_tag"))
     }
@@ -100,6 +111,7 @@ pub trait Pipeline: Send + Sync {
     async fn create_pipeline_template(
         &self,
         _request: codearts_model::pipeline::CreatePipelineTemplateRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePipelineTemplateResponse> {
         Err(crate::unimplemented("create_pipeline_template"))
     }
@@ -108,6 +120,7 @@ pub trait Pipeline: Send + Sync {
     async fn create_plugin_draft(
         &self,
         _request: codearts_model::pipeline::CreatePluginDraftRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePluginDraftResponse> {
         Err(crate::unimplemented("create_plugin_draft"))
     }
@@ -116,6 +129,7 @@ pub trait Pipeline: Send + Sync {
     async fn create_plugin_version(
         &self,
         _request: codearts_model::pipeline::CreatePluginVersionRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePluginVersionResponse> {
         Err(crate::unimplemented("create_plugin_version"))
     }
@@ -124,6 +138,7 @@ pub trait Pipeline: Send + Sync {
     async fn create_publisher(
         &self,
         _request: codearts_model::pipeline::CreatePublisherRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePublisherResponse> {
         Err(crate::unimplemented("create_publisher"))
     }
@@ -132,6 +147,7 @@ pub trait Pipeline: Send + Sync {
     async fn create_rule(
         &self,
         _request: codearts_model::pipeline::CreateRuleRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreateRuleResponse> {
         Err(crate::unimplemented("create_rule"))
     }
@@ -140,6 +156,7 @@ pub trait Pipeline: Send + Sync {
     async fn create_strategy(
         &self,
         _request: codearts_model::pipeline::CreateStrategyRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreateStrategyResponse> {
         Err(crate::unimplemented("create_strategy"))
     }
@@ -148,6 +165,7 @@ pub trait Pipeline: Send + Sync {
     async fn create_variable_group(
         &self,
         _request: codearts_model::pipeline::CreateVariableGroupRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreateVariableGroupResponse> {
         Err(crate::unimplemented("create_variable_group"))
     }
@@ -156,6 +174,7 @@ pub trait Pipeline: Send + Sync {
     async fn delete_actions_run_pipeline(
         &self,
         _request: codearts_model::pipeline::DeleteActionsRunPipelineRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeleteActionsRunPipelineResponse> {
         Err(crate::unimplemented("delete_actions_run_pipeline"))
     }
@@ -164,6 +183,7 @@ pub trait Pipeline: Send + Sync {
     async fn delete_alert_policy(
         &self,
         _request: codearts_model::pipeline::DeleteAlertPolicyRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeleteAlertPolicyResponse> {
         Err(crate::unimplemented("delete_alert_policy"))
     }
@@ -172,6 +192,7 @@ pub trait Pipeline: Send + Sync {
     async fn delete_basic_plugin(
         &self,
         _request: codearts_model::pipeline::DeleteBasicPluginRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeleteBasicPluginResponse> {
         Err(crate::unimplemented("delete_basic_plugin"))
     }
@@ -180,6 +201,7 @@ pub trait Pipeline: Send + Sync {
     async fn delete_pipeline(
         &self,
         _request: codearts_model::pipeline::DeletePipelineRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeletePipelineResponse> {
         Err(crate::unimplemented("delete_pipeline"))
     }
@@ -188,6 +210,7 @@ pub trait Pipeline: Send + Sync {
     async fn delete_pipeline_group(
         &self,
         _request: codearts_model::pipeline::DeletePipelineGroupRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeletePipelineGroupResponse> {
         Err(crate::unimplemented("delete_pipeline_group"))
     }
@@ -196,6 +219,7 @@ pub trait Pipeline: Send + Sync {
     async fn delete_pipeline_tag(
         &self,
         _request: codearts_model::pipeline::DeletePipelineTagRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeletePipelineTagResponse> {
         Err(crate::unimplemented("delete_pipeline_tag"))
     }
@@ -204,6 +228,7 @@ pub trait Pipeline: Send + Sync {
     async fn delete_pipeline_template(
         &self,
         _request: codearts_model::pipeline::DeletePipelineTemplateRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeletePipelineTemplateResponse> {
         Err(crate::unimplemented("delete_pipeline_template"))
     }
@@ -212,6 +237,7 @@ pub trait Pipeline: Send + Sync {
     async fn delete_plugin_draft(
         &self,
         _request: codearts_model::pipeline::DeletePluginDraftRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeletePluginDraftResponse> {
         Err(crate::unimplemented("delete_plugin_draft"))
     }
@@ -220,6 +246,7 @@ pub trait Pipeline: Send + Sync {
     async fn delete_publisher(
         &self,
         _request: codearts_model::pipeline::DeletePublisherRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeletePublisherResponse> {
         Err(crate::unimplemented("delete_publisher"))
     }
@@ -228,6 +255,7 @@ pub trait Pipeline: Send + Sync {
     async fn delete_rule(
         &self,
         _request: codearts_model::pipeline::DeleteRuleRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeleteRuleResponse> {
         Err(crate::unimplemented("delete_rule"))
     }
@@ -236,6 +264,7 @@ pub trait Pipeline: Send + Sync {
     async fn delete_strategy(
         &self,
         _request: codearts_model::pipeline::DeleteStrategyRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeleteStrategyResponse> {
         Err(crate::unimplemented("delete_strategy"))
     }
@@ -244,6 +273,7 @@ pub trait Pipeline: Send + Sync {
     async fn delete_variable_group(
         &self,
         _request: codearts_model::pipeline::DeleteVariableGroupRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeleteVariableGroupResponse> {
         Err(crate::unimplemented("delete_variable_group"))
     }
@@ -252,6 +282,7 @@ pub trait Pipeline: Send + Sync {
     async fn invoke_endpoint_proxy(
         &self,
         _request: codearts_model::pipeline::InvokeEndpointProxyRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::InvokeEndpointProxyResponse> {
         Err(crate::unimplemented("invoke_endpoint_proxy"))
     }
@@ -260,6 +291,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_actions_pipeline_runs(
         &self,
         _request: codearts_model::pipeline::ListActionsPipelineRunsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListActionsPipelineRunsResponse> {
         Err(crate::unimplemented("list_actions_pipeline_runs"))
     }
@@ -268,6 +300,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_actions_pipeline_runs_by_run_ids(
         &self,
         _request: codearts_model::pipeline::ListActionsPipelineRunsByRunIdsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListActionsPipelineRunsByRunIdsResponse> {
         Err(crate::unimplemented(
             "list_actions_pipeline_runs_by_run_ids",
@@ -278,6 +311,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_available_publisher(
         &self,
         _request: codearts_model::pipeline::ListAvailablePublisherRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListAvailablePublisherResponse> {
         Err(crate::unimplemented("list_available_publisher"))
     }
@@ -286,6 +320,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_base_plugins(
         &self,
         _request: codearts_model::pipeline::ListBasePluginsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListBasePluginsResponse> {
         Err(crate::unimplemented("list_base_plugins"))
     }
@@ -294,6 +329,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_base_plugins_new_post(
         &self,
         _request: codearts_model::pipeline::ListBasePluginsNewPostRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListBasePluginsNewPostResponse> {
         Err(crate::unimplemented("list_base_plugins_new_post"))
     }
@@ -302,6 +338,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_endpoints_details(
         &self,
         _request: codearts_model::pipeline::ListEndpointsDetailsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListEndpointsDetailsResponse> {
         Err(crate::unimplemented("list_endpoints_details"))
     }
@@ -310,6 +347,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_modules_detail(
         &self,
         _request: codearts_model::pipeline::ListModulesDetailRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListModulesDetailResponse> {
         Err(crate::unimplemented("list_modules_detail"))
     }
@@ -318,6 +356,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_p_lugin_version(
         &self,
         _request: codearts_model::pipeline::ListPLuginVersionRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPLuginVersionResponse> {
         Err(crate::unimplemented("list_p_lugin_version"))
     }
@@ -326,6 +365,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_pipeline_runs(
         &self,
         _request: codearts_model::pipeline::ListPipelineRunsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPipelineRunsResponse> {
         Err(crate::unimplemented("list_pipeline_runs"))
     }
@@ -334,6 +374,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_pipeline_simple_info(
         &self,
         _request: codearts_model::pipeline::ListPipelineSimpleInfoRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPipelineSimpleInfoResponse> {
         Err(crate::unimplemented("list_pipeline_simple_info"))
     }
@@ -342,6 +383,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_pipeline_tag(
         &self,
         _request: codearts_model::pipeline::ListPipelineTagRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPipelineTagResponse> {
         Err(crate::unimplemented("list_pipeline_tag"))
     }
@@ -350,6 +392,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_pipeline_templates(
         &self,
         _request: codearts_model::pipeline::ListPipelineTemplatesRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPipelineTemplatesResponse> {
         Err(crate::unimplemented("list_pipeline_templates"))
     }
@@ -358,6 +401,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_pipelines(
         &self,
         _request: codearts_model::pipeline::ListPipelinesRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPipelinesResponse> {
         Err(crate::unimplemented("list_pipelines"))
     }
@@ -366,6 +410,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_pipleine_build_result(
         &self,
         _request: codearts_model::pipeline::ListPipleineBuildResultRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPipleineBuildResultResponse> {
         Err(crate::unimplemented("list_pipleine_build_result"))
     }
@@ -374,6 +419,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_plugin_version_number(
         &self,
         _request: codearts_model::pipeline::ListPluginVersionNumberRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPluginVersionNumberResponse> {
         Err(crate::unimplemented("list_plugin_version_number"))
     }
@@ -382,6 +428,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_plugins(
         &self,
         _request: codearts_model::pipeline::ListPluginsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPluginsResponse> {
         Err(crate::unimplemented("list_plugins"))
     }
@@ -390,6 +437,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_project_strategy(
         &self,
         _request: codearts_model::pipeline::ListProjectStrategyRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListProjectStrategyResponse> {
         Err(crate::unimplemented("list_project_strategy"))
     }
@@ -398,6 +446,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_publisher(
         &self,
         _request: codearts_model::pipeline::ListPublisherRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPublisherResponse> {
         Err(crate::unimplemented("list_publisher"))
     }
@@ -406,6 +455,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_rule(
         &self,
         _request: codearts_model::pipeline::ListRuleRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListRuleResponse> {
         Err(crate::unimplemented("list_rule"))
     }
@@ -414,6 +464,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_stage_plugins(
         &self,
         _request: codearts_model::pipeline::ListStagePluginsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListStagePluginsResponse> {
         Err(crate::unimplemented("list_stage_plugins"))
     }
@@ -422,6 +473,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_strategy(
         &self,
         _request: codearts_model::pipeline::ListStrategyRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListStrategyResponse> {
         Err(crate::unimplemented("list_strategy"))
     }
@@ -430,6 +482,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_templates(
         &self,
         _request: codearts_model::pipeline::ListTemplatesRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListTemplatesResponse> {
         Err(crate::unimplemented("list_templates"))
     }
@@ -438,6 +491,7 @@ pub trait Pipeline: Send + Sync {
     async fn list_variable_groups(
         &self,
         _request: codearts_model::pipeline::ListVariableGroupsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListVariableGroupsResponse> {
         Err(crate::unimplemented("list_variable_groups"))
     }
@@ -446,6 +500,7 @@ pub trait Pipeline: Send + Sync {
     async fn publish_plugin(
         &self,
         _request: codearts_model::pipeline::PublishPluginRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::PublishPluginResponse> {
         Err(crate::unimplemented("publish_plugin"))
     }
@@ -454,6 +509,7 @@ pub trait Pipeline: Send + Sync {
     async fn publish_plugin_bind(
         &self,
         _request: codearts_model::pipeline::PublishPluginBindRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::PublishPluginBindResponse> {
         Err(crate::unimplemented("publish_plugin_bind"))
     }
@@ -462,6 +518,7 @@ pub trait Pipeline: Send + Sync {
     async fn publish_plugin_draft(
         &self,
         _request: codearts_model::pipeline::PublishPluginDraftRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::PublishPluginDraftResponse> {
         Err(crate::unimplemented("publish_plugin_draft"))
     }
@@ -470,6 +527,7 @@ pub trait Pipeline: Send + Sync {
     async fn reject_manual_review(
         &self,
         _request: codearts_model::pipeline::RejectManualReviewRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::RejectManualReviewResponse> {
         Err(crate::unimplemented("reject_manual_review"))
     }
@@ -478,6 +536,7 @@ pub trait Pipeline: Send + Sync {
     async fn remove_pipeline(
         &self,
         _request: codearts_model::pipeline::RemovePipelineRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::RemovePipelineResponse> {
         Err(crate::unimplemented("remove_pipeline"))
     }
@@ -486,6 +545,7 @@ pub trait Pipeline: Send + Sync {
     async fn retry_pipeline_run(
         &self,
         _request: codearts_model::pipeline::RetryPipelineRunRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::RetryPipelineRunResponse> {
         Err(crate::unimplemented("retry_pipeline_run"))
     }
@@ -494,6 +554,7 @@ pub trait Pipeline: Send + Sync {
     async fn retry_run_actions_pipeline(
         &self,
         _request: codearts_model::pipeline::RetryRunActionsPipelineRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::RetryRunActionsPipelineResponse> {
         Err(crate::unimplemented("retry_run_actions_pipeline"))
     }
@@ -502,6 +563,7 @@ pub trait Pipeline: Send + Sync {
     async fn run_actions_pipeline(
         &self,
         _request: codearts_model::pipeline::RunActionsPipelineRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::RunActionsPipelineResponse> {
         Err(crate::unimplemented("run_actions_pipeline"))
     }
@@ -510,6 +572,7 @@ pub trait Pipeline: Send + Sync {
     async fn run_pipeline(
         &self,
         _request: codearts_model::pipeline::RunPipelineRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::RunPipelineResponse> {
         Err(crate::unimplemented("run_pipeline"))
     }
@@ -518,6 +581,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_actions_runs_detail(
         &self,
         _request: codearts_model::pipeline::ShowActionsRunsDetailRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowActionsRunsDetailResponse> {
         Err(crate::unimplemented("show_actions_runs_detail"))
     }
@@ -526,6 +590,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_alert_policy(
         &self,
         _request: codearts_model::pipeline::ShowAlertPolicyRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowAlertPolicyResponse> {
         Err(crate::unimplemented("show_alert_policy"))
     }
@@ -534,6 +599,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_basic_plugin(
         &self,
         _request: codearts_model::pipeline::ShowBasicPluginRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowBasicPluginResponse> {
         Err(crate::unimplemented("show_basic_plugin"))
     }
@@ -542,6 +608,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_instance_status(
         &self,
         _request: codearts_model::pipeline::ShowInstanceStatusRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowInstanceStatusResponse> {
         Err(crate::unimplemented("show_instance_status"))
     }
@@ -550,6 +617,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_pipeline_artifacts(
         &self,
         _request: codearts_model::pipeline::ShowPipelineArtifactsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPipelineArtifactsResponse> {
         Err(crate::unimplemented("show_pipeline_artifacts"))
     }
@@ -558,6 +626,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_pipeline_detail(
         &self,
         _request: codearts_model::pipeline::ShowPipelineDetailRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPipelineDetailResponse> {
         Err(crate::unimplemented("show_pipeline_detail"))
     }
@@ -566,6 +635,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_pipeline_group_tree(
         &self,
         _request: codearts_model::pipeline::ShowPipelineGroupTreeRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPipelineGroupTreeResponse> {
         Err(crate::unimplemented("show_pipeline_group_tree"))
     }
@@ -574,6 +644,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_pipeline_log(
         &self,
         _request: codearts_model::pipeline::ShowPipelineLogRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPipelineLogResponse> {
         Err(crate::unimplemented("show_pipeline_log"))
     }
@@ -582,6 +653,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_pipeline_run_detail(
         &self,
         _request: codearts_model::pipeline::ShowPipelineRunDetailRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPipelineRunDetailResponse> {
         Err(crate::unimplemented("show_pipeline_run_detail"))
     }
@@ -590,6 +662,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_pipeline_template_detail(
         &self,
         _request: codearts_model::pipeline::ShowPipelineTemplateDetailRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPipelineTemplateDetailResponse> {
         Err(crate::unimplemented("show_pipeline_template_detail"))
     }
@@ -598,6 +671,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_pipleine_status(
         &self,
         _request: codearts_model::pipeline::ShowPipleineStatusRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPipleineStatusResponse> {
         Err(crate::unimplemented("show_pipleine_status"))
     }
@@ -606,6 +680,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_plugin_inputs(
         &self,
         _request: codearts_model::pipeline::ShowPluginInputsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPluginInputsResponse> {
         Err(crate::unimplemented("show_plugin_inputs"))
     }
@@ -614,6 +689,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_plugin_metrics(
         &self,
         _request: codearts_model::pipeline::ShowPluginMetricsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPluginMetricsResponse> {
         Err(crate::unimplemented("show_plugin_metrics"))
     }
@@ -622,6 +698,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_plugin_outputs(
         &self,
         _request: codearts_model::pipeline::ShowPluginOutputsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPluginOutputsResponse> {
         Err(crate::unimplemented("show_plugin_outputs"))
     }
@@ -630,6 +707,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_plugin_version(
         &self,
         _request: codearts_model::pipeline::ShowPluginVersionRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPluginVersionResponse> {
         Err(crate::unimplemented("show_plugin_version"))
     }
@@ -638,6 +716,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_project_strategy(
         &self,
         _request: codearts_model::pipeline::ShowProjectStrategyRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowProjectStrategyResponse> {
         Err(crate::unimplemented("show_project_strategy"))
     }
@@ -646,6 +725,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_publisher(
         &self,
         _request: codearts_model::pipeline::ShowPublisherRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPublisherResponse> {
         Err(crate::unimplemented("show_publisher"))
     }
@@ -654,6 +734,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_rule(
         &self,
         _request: codearts_model::pipeline::ShowRuleRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowRuleResponse> {
         Err(crate::unimplemented("show_rule"))
     }
@@ -662,6 +743,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_step_outputs(
         &self,
         _request: codearts_model::pipeline::ShowStepOutputsRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowStepOutputsResponse> {
         Err(crate::unimplemented("show_step_outputs"))
     }
@@ -670,6 +752,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_strategy(
         &self,
         _request: codearts_model::pipeline::ShowStrategyRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowStrategyResponse> {
         Err(crate::unimplemented("show_strategy"))
     }
@@ -678,6 +761,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_template_detail(
         &self,
         _request: codearts_model::pipeline::ShowTemplateDetailRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowTemplateDetailResponse> {
         Err(crate::unimplemented("show_template_detail"))
     }
@@ -686,6 +770,7 @@ pub trait Pipeline: Send + Sync {
     async fn show_variable_group_detail(
         &self,
         _request: codearts_model::pipeline::ShowVariableGroupDetailRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowVariableGroupDetailResponse> {
         Err(crate::unimplemented("show_variable_group_detail"))
     }
@@ -694,6 +779,7 @@ pub trait Pipeline: Send + Sync {
     async fn start_new_pipeline(
         &self,
         _request: codearts_model::pipeline::StartNewPipelineRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::StartNewPipelineResponse> {
         Err(crate::unimplemented("start_new_pipeline"))
     }
@@ -702,6 +788,7 @@ pub trait Pipeline: Send + Sync {
     async fn stop_pipeline_new(
         &self,
         _request: codearts_model::pipeline::StopPipelineNewRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::StopPipelineNewResponse> {
         Err(crate::unimplemented("stop_pipeline_new"))
     }
@@ -710,6 +797,7 @@ pub trait Pipeline: Send + Sync {
     async fn stop_pipeline_run(
         &self,
         _request: codearts_model::pipeline::StopPipelineRunRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::StopPipelineRunResponse> {
         Err(crate::unimplemented("stop_pipeline_run"))
     }
@@ -718,6 +806,7 @@ pub trait Pipeline: Send + Sync {
     async fn switch_strategy(
         &self,
         _request: codearts_model::pipeline::SwitchStrategyRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::SwitchStrategyResponse> {
         Err(crate::unimplemented("switch_strategy"))
     }
@@ -726,6 +815,7 @@ pub trait Pipeline: Send + Sync {
     async fn update_basic_plugin(
         &self,
         _request: codearts_model::pipeline::UpdateBasicPluginRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UpdateBasicPluginResponse> {
         Err(crate::unimplemented("update_basic_plugin"))
     }
@@ -734,6 +824,7 @@ pub trait Pipeline: Send + Sync {
     async fn update_pipeline_group(
         &self,
         _request: codearts_model::pipeline::UpdatePipelineGroupRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UpdatePipelineGroupResponse> {
         Err(crate::unimplemented("update_pipeline_group"))
     }
@@ -742,6 +833,7 @@ pub trait Pipeline: Send + Sync {
     async fn update_pipeline_info(
         &self,
         _request: codearts_model::pipeline::UpdatePipelineInfoRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UpdatePipelineInfoResponse> {
         Err(crate::unimplemented("update_pipeline_info"))
     }
@@ -750,6 +842,7 @@ pub trait Pipeline: Send + Sync {
     async fn update_pipeline_template(
         &self,
         _request: codearts_model::pipeline::UpdatePipelineTemplateRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UpdatePipelineTemplateResponse> {
         Err(crate::unimplemented("update_pipeline_template"))
     }
@@ -758,6 +851,7 @@ pub trait Pipeline: Send + Sync {
     async fn update_plugin_base_info(
         &self,
         _request: codearts_model::pipeline::UpdatePluginBaseInfoRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UpdatePluginBaseInfoResponse> {
         Err(crate::unimplemented("update_plugin_base_info"))
     }
@@ -766,6 +860,7 @@ pub trait Pipeline: Send + Sync {
     async fn update_plugin_draft(
         &self,
         _request: codearts_model::pipeline::UpdatePluginDraftRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UpdatePluginDraftResponse> {
         Err(crate::unimplemented("update_plugin_draft"))
     }
@@ -774,6 +869,7 @@ pub trait Pipeline: Send + Sync {
     async fn update_rule(
         &self,
         _request: codearts_model::pipeline::UpdateRuleRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UpdateRuleResponse> {
         Err(crate::unimplemented("update_rule"))
     }
@@ -782,6 +878,7 @@ pub trait Pipeline: Send + Sync {
     async fn update_strategy(
         &self,
         _request: codearts_model::pipeline::UpdateStrategyRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UpdateStrategyResponse> {
         Err(crate::unimplemented("update_strategy"))
     }
@@ -790,6 +887,7 @@ pub trait Pipeline: Send + Sync {
     async fn upload_basic_plugin(
         &self,
         _request: codearts_model::pipeline::UploadBasicPluginRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UploadBasicPluginResponse> {
         Err(crate::unimplemented("upload_basic_plugin"))
     }
@@ -798,6 +896,7 @@ pub trait Pipeline: Send + Sync {
     async fn upload_plugin_icon(
         &self,
         _request: codearts_model::pipeline::UploadPluginIconRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UploadPluginIconResponse> {
         Err(crate::unimplemented("upload_plugin_icon"))
     }
@@ -806,6 +905,7 @@ pub trait Pipeline: Send + Sync {
     async fn upload_publisher_icon(
         &self,
         _request: codearts_model::pipeline::UploadPublisherIconRequest,
+        _options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UploadPublisherIconResponse> {
         Err(crate::unimplemented("upload_publisher_icon"))
     }

@@ -14,6 +14,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn accept_checkpoint(
         &self,
         request: codearts_model::pipeline::AcceptCheckpointRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::AcceptCheckpointResponse> {
         let path = format!(
             "/v5/{}/api/pipelines/{}/pipeline-runs/{}/steps/{}/manual/pass",
@@ -23,7 +24,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("step_run_id", &request.step_run_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -32,6 +35,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn accept_manual_review(
         &self,
         request: codearts_model::pipeline::AcceptManualReviewRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::AcceptManualReviewResponse> {
         let path = format!(
             "/v5/{}/api/pipelines/{}/pipeline-runs/{}/jobs/{}/steps/{}/pass",
@@ -42,7 +46,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("step_run_id", &request.step_run_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.query_opt(
             "approval_description",
             request.approval_description.as_ref(),
@@ -55,13 +61,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn batch_move_pipeline_to_group(
         &self,
         request: codearts_model::pipeline::BatchMovePipelineToGroupRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::BatchMovePipelineToGroupResponse> {
         let path = format!(
             "/v5/{}/api/pipeline-group/pipeline/move",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -73,13 +82,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn batch_show_pipelines_latest_status(
         &self,
         request: codearts_model::pipeline::BatchShowPipelinesLatestStatusRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::BatchShowPipelinesLatestStatusResponse> {
         let path = format!(
             "/v5/{}/api/pipelines/status",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -91,13 +103,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn create_alert_policy(
         &self,
         request: codearts_model::pipeline::CreateAlertPolicyRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreateAlertPolicyResponse> {
         let path = format!(
             "/v5/{}/api/alert/policies",
             path_param("tenant_id", &request.tenant_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -109,13 +124,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn create_basic_plugin(
         &self,
         request: codearts_model::pipeline::CreateBasicPluginRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreateBasicPluginResponse> {
         let path = format!(
             "/v3/{}/extension/info/add",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -127,10 +145,13 @@ impl crate::stub::Pipeline for HttpStub {
     async fn create_pipeline_by_template(
         &self,
         request: codearts_model::pipeline::CreatePipelineByTemplateRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePipelineByTemplateResponse> {
         let path = "/v3/templates/task";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -142,6 +163,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn create_pipeline_by_template_id(
         &self,
         request: codearts_model::pipeline::CreatePipelineByTemplateIdRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePipelineByTemplateIdResponse> {
         let path = format!(
             "/v5/{}/api/pipeline-templates/{}/create-pipeline",
@@ -149,7 +171,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("template_id", &request.template_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.query_opt("component_id", request.component_id.as_ref());
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
@@ -162,13 +186,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn create_pipeline_group(
         &self,
         request: codearts_model::pipeline::CreatePipelineGroupRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePipelineGroupResponse> {
         let path = format!(
             "/v5/{}/api/pipeline-group/create",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -180,13 +207,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn create_pipeline_new(
         &self,
         request: codearts_model::pipeline::CreatePipelineNewRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePipelineNewResponse> {
         let path = format!(
             "/v5/{}/api/pipelines",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.query_opt("component_id", request.component_id.as_ref());
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
@@ -199,13 +229,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn create_pipeline_tag(
         &self,
         request: codearts_model::pipeline::CreatePipelineTagRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePipelineTagResponse> {
         let path = format!(
             "/v5/{}/api/pipeline-tag/create",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -217,13 +250,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn create_pipeline_template(
         &self,
         request: codearts_model::pipeline::CreatePipelineTemplateRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePipelineTemplateResponse> {
         let path = format!(
             "/v5/{}/api/pipeline-templates",
             path_param("tenant_id", &request.tenant_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -235,13 +271,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn create_plugin_draft(
         &self,
         request: codearts_model::pipeline::CreatePluginDraftRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePluginDraftResponse> {
         let path = format!(
             "/v1/{}/agent-plugin/create-draft",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -253,13 +292,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn create_plugin_version(
         &self,
         request: codearts_model::pipeline::CreatePluginVersionRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePluginVersionResponse> {
         let path = format!(
             "/v1/{}/agent-plugin/create",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -271,13 +313,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn create_publisher(
         &self,
         request: codearts_model::pipeline::CreatePublisherRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreatePublisherResponse> {
         let path = format!(
             "/v1/{}/publisher/create",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -289,13 +334,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn create_rule(
         &self,
         request: codearts_model::pipeline::CreateRuleRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreateRuleResponse> {
         let path = format!(
             "/v2/{}/rules/create",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -307,13 +355,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn create_strategy(
         &self,
         request: codearts_model::pipeline::CreateStrategyRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreateStrategyResponse> {
         let path = format!(
             "/v2/{}/tenant/rule-sets/create",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -325,13 +376,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn create_variable_group(
         &self,
         request: codearts_model::pipeline::CreateVariableGroupRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::CreateVariableGroupResponse> {
         let path = format!(
             "/v5/{}/api/pipeline/variable/group/create",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -343,6 +397,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn delete_actions_run_pipeline(
         &self,
         request: codearts_model::pipeline::DeleteActionsRunPipelineRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeleteActionsRunPipelineResponse> {
         let path = format!(
             "/v6/{}/api/pac/pipelines/actions/{}/{}",
@@ -351,7 +406,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("pipeline_run_id", &request.pipeline_run_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -360,6 +417,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn delete_alert_policy(
         &self,
         request: codearts_model::pipeline::DeleteAlertPolicyRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeleteAlertPolicyResponse> {
         let path = format!(
             "/v5/{}/api/alert/policies/{}",
@@ -367,7 +425,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("policy_id", &request.policy_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -376,13 +436,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn delete_basic_plugin(
         &self,
         request: codearts_model::pipeline::DeleteBasicPluginRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeleteBasicPluginResponse> {
         let path = format!(
             "/v3/{}/extension/info/delete",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("plugin_name", &request.plugin_name);
         op = op.query("type", &request.r#type);
         op = op.query_opt("version", request.version.as_ref());
@@ -394,6 +457,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn delete_pipeline(
         &self,
         request: codearts_model::pipeline::DeletePipelineRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeletePipelineResponse> {
         let path = format!(
             "/v5/{}/api/pipelines/{}",
@@ -401,7 +465,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("pipeline_id", &request.pipeline_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -410,13 +476,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn delete_pipeline_group(
         &self,
         request: codearts_model::pipeline::DeletePipelineGroupRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeletePipelineGroupResponse> {
         let path = format!(
             "/v5/{}/api/pipeline-group/delete",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("id", &request.id);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -426,13 +495,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn delete_pipeline_tag(
         &self,
         request: codearts_model::pipeline::DeletePipelineTagRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeletePipelineTagResponse> {
         let path = format!(
             "/v5/{}/api/pipeline-tag/delete",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("tagId", &request.tag_id);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -442,6 +514,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn delete_pipeline_template(
         &self,
         request: codearts_model::pipeline::DeletePipelineTemplateRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeletePipelineTemplateResponse> {
         let path = format!(
             "/v5/{}/api/pipeline-templates/{}",
@@ -449,7 +522,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("template_id", &request.template_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -458,13 +533,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn delete_plugin_draft(
         &self,
         request: codearts_model::pipeline::DeletePluginDraftRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeletePluginDraftResponse> {
         let path = format!(
             "/v1/{}/agent-plugin/delete-draft",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("plugin_name", &request.plugin_name);
         op = op.query("version", &request.version);
         op = op.content_type("application/json")?;
@@ -475,13 +553,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn delete_publisher(
         &self,
         request: codearts_model::pipeline::DeletePublisherRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeletePublisherResponse> {
         let path = format!(
             "/v1/{}/publisher/delete",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("publisher_unique_id", &request.publisher_unique_id);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -491,6 +572,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn delete_rule(
         &self,
         request: codearts_model::pipeline::DeleteRuleRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeleteRuleResponse> {
         let path = format!(
             "/v2/{}/rules/{}/delete",
@@ -498,7 +580,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("rule_id", &request.rule_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -507,6 +591,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn delete_strategy(
         &self,
         request: codearts_model::pipeline::DeleteStrategyRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeleteStrategyResponse> {
         let path = format!(
             "/v2/{}/tenant/rule-sets/{}/delete",
@@ -514,7 +599,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("rule_set_id", &request.rule_set_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -523,13 +610,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn delete_variable_group(
         &self,
         request: codearts_model::pipeline::DeleteVariableGroupRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::DeleteVariableGroupResponse> {
         let path = format!(
             "/v5/{}/api/pipeline/variable/group/delete",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("id", &request.id);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -539,10 +629,13 @@ impl crate::stub::Pipeline for HttpStub {
     async fn invoke_endpoint_proxy(
         &self,
         request: codearts_model::pipeline::InvokeEndpointProxyRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::InvokeEndpointProxyResponse> {
         let path = "/v1/serviceconnection/endpointproxy";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -554,13 +647,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_actions_pipeline_runs(
         &self,
         request: codearts_model::pipeline::ListActionsPipelineRunsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListActionsPipelineRunsResponse> {
         let path = format!(
             "/v6/{}/api/pac/pipelines/actions",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -572,13 +668,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_actions_pipeline_runs_by_run_ids(
         &self,
         request: codearts_model::pipeline::ListActionsPipelineRunsByRunIdsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListActionsPipelineRunsByRunIdsResponse> {
         let path = format!(
             "/v6/{}/api/pac/pipelines/actions/list",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -590,13 +689,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_available_publisher(
         &self,
         request: codearts_model::pipeline::ListAvailablePublisherRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListAvailablePublisherResponse> {
         let path = format!(
             "/v1/{}/publisher/optional-publisher",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -605,13 +707,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_base_plugins(
         &self,
         request: codearts_model::pipeline::ListBasePluginsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListBasePluginsResponse> {
         let path = format!(
             "/v1/{}/relation/plugin/single",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("attribution", &request.attribution);
         op = op.query("offset", &request.offset);
         op = op.query("limit", &request.limit);
@@ -623,13 +728,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_base_plugins_new_post(
         &self,
         request: codearts_model::pipeline::ListBasePluginsNewPostRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListBasePluginsNewPostResponse> {
         let path = format!(
             "/v1/{}/relation/plugins",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("offset", request.offset);
         op = op.query("limit", request.limit);
         op = op.content_type("application/json;charset=utf-8")?;
@@ -643,10 +751,13 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_endpoints_details(
         &self,
         request: codearts_model::pipeline::ListEndpointsDetailsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListEndpointsDetailsResponse> {
         let path = "/v1/serviceconnection/endpoints";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("project_uuid", &request.project_uuid);
         op = op.query("region_name", &request.region_name);
         op = op.query_opt("module_id", request.module_id.as_ref());
@@ -660,10 +771,13 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_modules_detail(
         &self,
         request: codearts_model::pipeline::ListModulesDetailRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListModulesDetailResponse> {
         let path = "/v2/extensions/modules";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("project_uuid", request.project_uuid.as_ref());
         op = op.query_opt("region_name", request.region_name.as_ref());
         op = op.query_opt("name", request.name.as_ref());
@@ -680,13 +794,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_p_lugin_version(
         &self,
         request: codearts_model::pipeline::ListPLuginVersionRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPLuginVersionResponse> {
         let path = format!(
             "/v1/{}/agent-plugin/query",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("plugin_name", &request.plugin_name);
         op = op.query("offset", &request.offset);
         op = op.query("limit", &request.limit);
@@ -698,6 +815,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_pipeline_runs(
         &self,
         request: codearts_model::pipeline::ListPipelineRunsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPipelineRunsResponse> {
         let path = format!(
             "/v5/{}/api/pipelines/{}/pipeline-runs/list",
@@ -705,7 +823,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("pipeline_id", &request.pipeline_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -717,10 +837,13 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_pipeline_simple_info(
         &self,
         request: codearts_model::pipeline::ListPipelineSimpleInfoRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPipelineSimpleInfoResponse> {
         let path = "/v3/pipelines/list";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -732,13 +855,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_pipeline_tag(
         &self,
         request: codearts_model::pipeline::ListPipelineTagRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPipelineTagResponse> {
         let path = format!(
             "/v5/{}/api/pipeline-tag/list",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("proj_id", request.proj_id.as_ref());
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -748,13 +874,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_pipeline_templates(
         &self,
         request: codearts_model::pipeline::ListPipelineTemplatesRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPipelineTemplatesResponse> {
         let path = format!(
             "/v5/{}/api/pipeline-templates/list",
             path_param("tenant_id", &request.tenant_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -766,13 +895,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_pipelines(
         &self,
         request: codearts_model::pipeline::ListPipelinesRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPipelinesResponse> {
         let path = format!(
             "/v5/{}/api/pipelines/list",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -784,10 +916,13 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_pipleine_build_result(
         &self,
         request: codearts_model::pipeline::ListPipleineBuildResultRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPipleineBuildResultResponse> {
         let path = "/v3/pipelines/build-result";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("project_id", &request.project_id);
         op = op.query("start_date", &request.start_date);
         op = op.query("end_date", &request.end_date);
@@ -801,13 +936,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_plugin_version_number(
         &self,
         request: codearts_model::pipeline::ListPluginVersionNumberRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPluginVersionNumberResponse> {
         let path = format!(
             "/v1/{}/agent-plugin/all-version",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("plugin_name", &request.plugin_name);
         op = op.query("offset", &request.offset);
         op = op.query("limit", &request.limit);
@@ -819,13 +957,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_plugins(
         &self,
         request: codearts_model::pipeline::ListPluginsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPluginsResponse> {
         let path = format!(
             "/v1/{}/agent-plugin/query-all",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("offset", &request.offset);
         op = op.query("limit", &request.limit);
         op = op.content_type("application/json;charset=utf-8")?;
@@ -839,13 +980,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_project_strategy(
         &self,
         request: codearts_model::pipeline::ListProjectStrategyRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListProjectStrategyResponse> {
         let path = format!(
             "/v2/{}/rule-sets/query",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("offset", request.offset);
         op = op.query("limit", request.limit);
         op = op.query("include_tenant_rule_set", request.include_tenant_rule_set);
@@ -860,13 +1004,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_publisher(
         &self,
         request: codearts_model::pipeline::ListPublisherRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListPublisherResponse> {
         let path = format!(
             "/v1/{}/publisher/query-all",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("offset", &request.offset);
         op = op.query("limit", &request.limit);
         op = op.query_opt("name", request.name.as_ref());
@@ -878,13 +1025,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_rule(
         &self,
         request: codearts_model::pipeline::ListRuleRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListRuleResponse> {
         let path = format!(
             "/v2/{}/rules/query",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("cloud_project_id", request.cloud_project_id.as_ref());
         op = op.query("offset", request.offset);
         op = op.query("limit", request.limit);
@@ -898,13 +1048,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_stage_plugins(
         &self,
         request: codearts_model::pipeline::ListStagePluginsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListStagePluginsResponse> {
         let path = format!(
             "/v1/{}/relation/stage-plugins",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -916,13 +1069,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_strategy(
         &self,
         request: codearts_model::pipeline::ListStrategyRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListStrategyResponse> {
         let path = format!(
             "/v2/{}/tenant/rule-sets/query",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("offset", request.offset);
         op = op.query("limit", request.limit);
         op = op.query("include_tenant_rule_set", request.include_tenant_rule_set);
@@ -938,10 +1094,13 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_templates(
         &self,
         request: codearts_model::pipeline::ListTemplatesRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListTemplatesResponse> {
         let path = "/v3/templates";
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("template_type", &request.template_type);
         op = op.query("is_build_in", &request.is_build_in);
         op = op.query_opt("offset", request.offset.as_ref());
@@ -957,13 +1116,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn list_variable_groups(
         &self,
         request: codearts_model::pipeline::ListVariableGroupsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ListVariableGroupsResponse> {
         let path = format!(
             "/v5/{}/api/pipeline/variable/group/list",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -975,13 +1137,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn publish_plugin(
         &self,
         request: codearts_model::pipeline::PublishPluginRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::PublishPluginResponse> {
         let path = format!(
             "/v1/{}/agent-plugin/publish-plugin",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -993,13 +1158,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn publish_plugin_bind(
         &self,
         request: codearts_model::pipeline::PublishPluginBindRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::PublishPluginBindResponse> {
         let path = format!(
             "/v1/{}/agent-plugin/publish-plugin-bind",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1011,13 +1179,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn publish_plugin_draft(
         &self,
         request: codearts_model::pipeline::PublishPluginDraftRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::PublishPluginDraftResponse> {
         let path = format!(
             "/v1/{}/agent-plugin/publish-draft",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1029,6 +1200,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn reject_manual_review(
         &self,
         request: codearts_model::pipeline::RejectManualReviewRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::RejectManualReviewResponse> {
         let path = format!(
             "/v5/{}/api/pipelines/{}/pipeline-runs/{}/jobs/{}/steps/{}/refuse",
@@ -1039,7 +1211,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("step_run_id", &request.step_run_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.query_opt(
             "approval_description",
             request.approval_description.as_ref(),
@@ -1052,13 +1226,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn remove_pipeline(
         &self,
         request: codearts_model::pipeline::RemovePipelineRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::RemovePipelineResponse> {
         let path = format!(
             "/v3/pipelines/{}",
             path_param("pipeline_id", &request.pipeline_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::DELETE, path);
+        let mut op = OperationRequest::new(Method::DELETE, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1067,6 +1244,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn retry_pipeline_run(
         &self,
         request: codearts_model::pipeline::RetryPipelineRunRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::RetryPipelineRunResponse> {
         let path = format!(
             "/v5/{}/api/pipelines/{}/pipeline-runs/{}/retry",
@@ -1075,7 +1253,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("pipeline_run_id", &request.pipeline_run_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::PUT, path);
+        let mut op = OperationRequest::new(Method::PUT, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1087,13 +1267,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn retry_run_actions_pipeline(
         &self,
         request: codearts_model::pipeline::RetryRunActionsPipelineRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::RetryRunActionsPipelineResponse> {
         let path = format!(
             "/v6/{}/api/pac/pipelines/actions/rerun",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1105,13 +1288,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn run_actions_pipeline(
         &self,
         request: codearts_model::pipeline::RunActionsPipelineRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::RunActionsPipelineResponse> {
         let path = format!(
             "/v6/{}/api/pac/pipelines/actions/run",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1123,6 +1309,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn run_pipeline(
         &self,
         request: codearts_model::pipeline::RunPipelineRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::RunPipelineResponse> {
         let path = format!(
             "/v5/{}/api/pipelines/{}/run",
@@ -1130,7 +1317,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("pipeline_id", &request.pipeline_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1142,6 +1331,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_actions_runs_detail(
         &self,
         request: codearts_model::pipeline::ShowActionsRunsDetailRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowActionsRunsDetailResponse> {
         let path = format!(
             "/v6/{}/api/pac/pipelines/actions/{}/{}",
@@ -1150,7 +1340,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("pipeline_run_id", &request.pipeline_run_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1159,6 +1351,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_alert_policy(
         &self,
         request: codearts_model::pipeline::ShowAlertPolicyRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowAlertPolicyResponse> {
         let path = format!(
             "/v5/{}/api/alert/policies/{}",
@@ -1166,7 +1359,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("policy_id", &request.policy_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1175,13 +1370,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_basic_plugin(
         &self,
         request: codearts_model::pipeline::ShowBasicPluginRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowBasicPluginResponse> {
         let path = format!(
             "/v3/{}/extension/detail",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("plugin_name", &request.plugin_name);
         op = op.query("version", &request.version);
         op = op.content_type("application/json")?;
@@ -1192,13 +1390,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_instance_status(
         &self,
         request: codearts_model::pipeline::ShowInstanceStatusRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowInstanceStatusResponse> {
         let path = format!(
             "/v3/templates/{}/status",
             path_param("task_id", &request.task_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1207,6 +1408,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_pipeline_artifacts(
         &self,
         request: codearts_model::pipeline::ShowPipelineArtifactsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPipelineArtifactsResponse> {
         let path = format!(
             "/v5/{}/api/pipelines/{}/pipeline-runs/{}/artifacts",
@@ -1215,7 +1417,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("pipeline_run_id", &request.pipeline_run_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1224,6 +1428,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_pipeline_detail(
         &self,
         request: codearts_model::pipeline::ShowPipelineDetailRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPipelineDetailResponse> {
         let path = format!(
             "/v5/{}/api/pipelines/{}",
@@ -1231,7 +1436,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("pipeline_id", &request.pipeline_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1240,13 +1447,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_pipeline_group_tree(
         &self,
         request: codearts_model::pipeline::ShowPipelineGroupTreeRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPipelineGroupTreeResponse> {
         let path = format!(
             "/v5/{}/api/pipeline-group/tree",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1255,6 +1465,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_pipeline_log(
         &self,
         request: codearts_model::pipeline::ShowPipelineLogRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPipelineLogResponse> {
         let path = format!(
             "/v5/{}/api/pipelines/{}/pipeline-runs/{}/jobs/{}/steps/{}/logs",
@@ -1265,7 +1476,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("step_run_id", &request.step_run_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1277,6 +1490,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_pipeline_run_detail(
         &self,
         request: codearts_model::pipeline::ShowPipelineRunDetailRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPipelineRunDetailResponse> {
         let path = format!(
             "/v5/{}/api/pipelines/{}/pipeline-runs/detail",
@@ -1284,7 +1498,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("pipeline_id", &request.pipeline_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("pipeline_run_id", request.pipeline_run_id.as_ref());
         op = op.query_opt("pipeline_run_number", request.pipeline_run_number.as_ref());
         op = op.content_type("application/json")?;
@@ -1295,6 +1511,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_pipeline_template_detail(
         &self,
         request: codearts_model::pipeline::ShowPipelineTemplateDetailRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPipelineTemplateDetailResponse> {
         let path = format!(
             "/v5/{}/api/pipeline-templates/{}",
@@ -1302,7 +1519,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("template_id", &request.template_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1311,13 +1530,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_pipleine_status(
         &self,
         request: codearts_model::pipeline::ShowPipleineStatusRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPipleineStatusResponse> {
         let path = format!(
             "/v3/pipelines/{}/status",
             path_param("pipeline_id", &request.pipeline_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("build_id", request.build_id.as_ref());
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -1327,13 +1549,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_plugin_inputs(
         &self,
         request: codearts_model::pipeline::ShowPluginInputsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPluginInputsResponse> {
         let path = format!(
             "/v1/{}/agent-plugin/plugin-input",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1345,13 +1570,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_plugin_metrics(
         &self,
         request: codearts_model::pipeline::ShowPluginMetricsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPluginMetricsResponse> {
         let path = format!(
             "/v1/{}/agent-plugin/plugin-metrics",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1363,13 +1591,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_plugin_outputs(
         &self,
         request: codearts_model::pipeline::ShowPluginOutputsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPluginOutputsResponse> {
         let path = format!(
             "/v1/{}/agent-plugin/plugin-output",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1381,13 +1612,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_plugin_version(
         &self,
         request: codearts_model::pipeline::ShowPluginVersionRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPluginVersionResponse> {
         let path = format!(
             "/v1/{}/agent-plugin/detail",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("plugin_name", &request.plugin_name);
         op = op.query_opt("version", request.version.as_ref());
         op = op.content_type("application/json")?;
@@ -1398,6 +1632,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_project_strategy(
         &self,
         request: codearts_model::pipeline::ShowProjectStrategyRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowProjectStrategyResponse> {
         let path = format!(
             "/v2/{}/rule-sets/{}/gray/detail",
@@ -1405,7 +1640,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("rule_set_id", &request.rule_set_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1414,13 +1651,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_publisher(
         &self,
         request: codearts_model::pipeline::ShowPublisherRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowPublisherResponse> {
         let path = format!(
             "/v1/{}/publisher/detail",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1432,6 +1672,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_rule(
         &self,
         request: codearts_model::pipeline::ShowRuleRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowRuleResponse> {
         let path = format!(
             "/v2/{}/rules/{}/detail",
@@ -1439,7 +1680,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("rule_id", &request.rule_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("cloud_project_id", request.cloud_project_id.as_ref());
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -1449,6 +1692,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_step_outputs(
         &self,
         request: codearts_model::pipeline::ShowStepOutputsRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowStepOutputsResponse> {
         let path = format!(
             "/v5/{}/api/pipelines/{}/pipeline-runs/{}/steps/outputs",
@@ -1457,7 +1701,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("pipeline_run_id", &request.pipeline_run_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("step_run_ids", request.step_run_ids.as_ref());
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -1467,6 +1713,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_strategy(
         &self,
         request: codearts_model::pipeline::ShowStrategyRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowStrategyResponse> {
         let path = format!(
             "/v2/{}/tenant/rule-sets/{}/detail",
@@ -1474,7 +1721,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("rule_set_id", &request.rule_set_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("cloud_project_id", request.cloud_project_id.as_ref());
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -1484,13 +1733,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_template_detail(
         &self,
         request: codearts_model::pipeline::ShowTemplateDetailRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowTemplateDetailResponse> {
         let path = format!(
             "/v3/templates/{}",
             path_param("template_id", &request.template_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.query("template_type", &request.template_type);
         op = op.query_opt("source", request.source.as_ref());
         op = op.content_type("application/json")?;
@@ -1501,6 +1753,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn show_variable_group_detail(
         &self,
         request: codearts_model::pipeline::ShowVariableGroupDetailRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::ShowVariableGroupDetailResponse> {
         let path = format!(
             "/v5/{}/api/pipeline/variable/group/{}",
@@ -1508,7 +1761,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("id", &request.id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::GET, path);
+        let mut op = OperationRequest::new(Method::GET, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1517,13 +1772,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn start_new_pipeline(
         &self,
         request: codearts_model::pipeline::StartNewPipelineRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::StartNewPipelineResponse> {
         let path = format!(
             "/v3/pipelines/{}/start",
             path_param("pipeline_id", &request.pipeline_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1535,13 +1793,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn stop_pipeline_new(
         &self,
         request: codearts_model::pipeline::StopPipelineNewRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::StopPipelineNewResponse> {
         let path = format!(
             "/v3/pipelines/{}/stop",
             path_param("pipeline_id", &request.pipeline_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.query("build_id", &request.build_id);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
@@ -1551,6 +1812,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn stop_pipeline_run(
         &self,
         request: codearts_model::pipeline::StopPipelineRunRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::StopPipelineRunResponse> {
         let path = format!(
             "/v5/{}/api/pipelines/{}/pipeline-runs/{}/stop",
@@ -1559,7 +1821,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("pipeline_run_id", &request.pipeline_run_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json")?;
         let response = self.0.execute(op).await?;
         response.json()
@@ -1568,6 +1832,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn switch_strategy(
         &self,
         request: codearts_model::pipeline::SwitchStrategyRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::SwitchStrategyResponse> {
         let path = format!(
             "/v2/{}/tenant/rule-sets/{}/switch",
@@ -1575,7 +1840,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("rule_set_id", &request.rule_set_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::PUT, path);
+        let mut op = OperationRequest::new(Method::PUT, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1587,13 +1854,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn update_basic_plugin(
         &self,
         request: codearts_model::pipeline::UpdateBasicPluginRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UpdateBasicPluginResponse> {
         let path = format!(
             "/v3/{}/extension/info/update",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1605,13 +1875,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn update_pipeline_group(
         &self,
         request: codearts_model::pipeline::UpdatePipelineGroupRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UpdatePipelineGroupResponse> {
         let path = format!(
             "/v5/{}/api/pipeline-group/update",
             path_param("project_id", &request.project_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1623,6 +1896,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn update_pipeline_info(
         &self,
         request: codearts_model::pipeline::UpdatePipelineInfoRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UpdatePipelineInfoResponse> {
         let path = format!(
             "/v5/{}/api/pipelines/{}",
@@ -1630,7 +1904,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("pipeline_id", &request.pipeline_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::PUT, path);
+        let mut op = OperationRequest::new(Method::PUT, path)
+            .idempotent(true)
+            .options(options);
         op = op.query_opt("component_id", request.component_id.as_ref());
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
@@ -1643,6 +1919,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn update_pipeline_template(
         &self,
         request: codearts_model::pipeline::UpdatePipelineTemplateRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UpdatePipelineTemplateResponse> {
         let path = format!(
             "/v5/{}/api/pipeline-templates/{}",
@@ -1650,7 +1927,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("template_id", &request.template_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::PUT, path);
+        let mut op = OperationRequest::new(Method::PUT, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1662,13 +1941,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn update_plugin_base_info(
         &self,
         request: codearts_model::pipeline::UpdatePluginBaseInfoRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UpdatePluginBaseInfoResponse> {
         let path = format!(
             "/v1/{}/agent-plugin/update-info",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1683,13 +1965,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn update_plugin_draft(
         &self,
         request: codearts_model::pipeline::UpdatePluginDraftRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UpdatePluginDraftResponse> {
         let path = format!(
             "/v1/{}/agent-plugin/edit-draft",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1701,6 +1986,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn update_rule(
         &self,
         request: codearts_model::pipeline::UpdateRuleRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UpdateRuleResponse> {
         let path = format!(
             "/v2/{}/rules/{}/update",
@@ -1708,7 +1994,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("rule_id", &request.rule_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::PUT, path);
+        let mut op = OperationRequest::new(Method::PUT, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1720,6 +2008,7 @@ impl crate::stub::Pipeline for HttpStub {
     async fn update_strategy(
         &self,
         request: codearts_model::pipeline::UpdateStrategyRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UpdateStrategyResponse> {
         let path = format!(
             "/v2/{}/tenant/rule-sets/{}/update",
@@ -1727,7 +2016,9 @@ impl crate::stub::Pipeline for HttpStub {
             path_param("rule_set_id", &request.rule_set_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::PUT, path);
+        let mut op = OperationRequest::new(Method::PUT, path)
+            .idempotent(true)
+            .options(options);
         op = op.content_type("application/json;charset=utf-8")?;
         if let Some(body) = &request.body {
             op = op.json(body)?;
@@ -1739,13 +2030,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn upload_basic_plugin(
         &self,
         request: codearts_model::pipeline::UploadBasicPluginRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UploadBasicPluginResponse> {
         let path = format!(
             "/v3/{}/extension/upload",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.query("plugin_name", &request.plugin_name);
         op = op.query("business_type", &request.business_type);
         let mut form = codearts_transport::multipart::Form::new();
@@ -1767,13 +2061,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn upload_plugin_icon(
         &self,
         request: codearts_model::pipeline::UploadPluginIconRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UploadPluginIconResponse> {
         let path = format!(
             "/v1/{}/common/upload-plugin-icon",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.query("plugin_name", &request.plugin_name);
         let mut form = codearts_transport::multipart::Form::new();
         if let Some(body) = &request.body {
@@ -1794,13 +2091,16 @@ impl crate::stub::Pipeline for HttpStub {
     async fn upload_publisher_icon(
         &self,
         request: codearts_model::pipeline::UploadPublisherIconRequest,
+        options: codearts_transport::RequestOptions,
     ) -> crate::Result<codearts_model::pipeline::UploadPublisherIconResponse> {
         let path = format!(
             "/v1/{}/common/upload-publisher-icon",
             path_param("domain_id", &request.domain_id)?
         );
         #[allow(unused_mut)]
-        let mut op = OperationRequest::new(Method::POST, path);
+        let mut op = OperationRequest::new(Method::POST, path)
+            .idempotent(false)
+            .options(options);
         op = op.query("publisher_en_name", &request.publisher_en_name);
         let mut form = codearts_transport::multipart::Form::new();
         if let Some(body) = &request.body {
