@@ -333,6 +333,26 @@ async fn handle_inner(
         Err(e) => return error_response(&e),
     };
     entry.caller = Some(caller.user_name.clone());
+    // Every operation, modelled or not, answers for another account's project as for one
+    // that does not exist; the state checks the objects it keeps again.
+    let project = matched
+        .params
+        .iter()
+        .chain(query_pairs.iter())
+        .find(|(k, _)| k == "project_id")
+        .map(|(_, v)| v.as_str());
+    if let Some(project_id) = project {
+        if !shared
+            .state
+            .project_belongs_to(project_id, &caller.domain_id)
+        {
+            return error_response(&ApiError::new(
+                StatusCode::NOT_FOUND,
+                codes::NOT_FOUND,
+                format!("project `{project_id}` does not exist"),
+            ));
+        }
+    }
 
     let fault = shared.faults.draw(Some(matched.route.op), path);
     if let Some((kind, after)) = fault {

@@ -1,0 +1,534 @@
+//! The emulator's security properties (issue 9, items 9-14): accounts are isolated, roles are
+//! enforced, tokens cannot be guessed, routes cannot be re-split, memory and connections are
+//! bounded before authentication, and the request log is a bounded ring.
+
+mod common;
+
+use codearts_build::model as bm;
+use codearts_build::BuildClient;
+use codearts_emulator::fixture::{AccessKey, Account, Project, User};
+use codearts_emulator::{Emulator, EmulatorHandle, Fixture};
+use codearts_pipeline::model as pm;
+use codearts_pipeline::PipelineClient;
+
+const PROJECT_A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaa0001";
+const PROJECT_B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbb0001";
+const DEFINITION: &str = "a stage with a manual review";
+
+fn user(name: &str, role: i64, ak: &str) -> User {
+    User {
+        id: format!("{name}-id"),
+        name: name.to_owned(),
+        password: format!("{name}-password"),
+        access_keys: vec![AccessKey {
+            access_key: ak.to_owned(),
+            secret_key: format!("{ak}-secret"),
+        }],
+        role_id: Some(role),
+    }
+}
+
+/// Account A: a manager, a viewer and a developer; account B: a viewer and a manager.
+fn two_accounts() -> Fixture {
+    Fixture {
+        accounts: vec![
+            Account {
+                domain_id: "d0000000000000000000000000000a0a".to_owned(),
+                domain_name: "account-a".to_owned(),
+                users: vec![
+                    user("alice", 3, "AK-A-MANAGER"),
+                    user("carol", 8, "AK-A-VIEWER"),
+                    user("dave", 5, "AK-A-DEVELOPER"),
+                ],
+                projects: vec![Project {
+                    id: PROJECT_A.to_owned(),
+                    name: "project-a".to_owned(),
+                }],
+            },
+            Account {
+                domain_id: "d0000000000000000000000000000b0b".to_owned(),
+                domain_name: "account-b".to_owned(),
+                users: vec![
+                    user("bob", 8, "AK-B-VIEWER"),
+                    user("bea", 3, "AK-B-MANAGER"),
+                ],
+                projects: vec![Project {
+                    id: PROJECT_B.to_owned(),
+                    name: "project-b".to_owned(),
+                }],
+            },
+        ],
+        ..Fixture::default()
+    }
+}
+
+fn pipeline_client(emu: &EmulatorHandle, ak: &str) -> PipelineClient {
+    common::aksk_with(emu, ak, &format!("{ak}-secret"))
+}
+
+fn build_client(emu: &EmulatorHandle, ak: &str) -> BuildClient {
+    common::aksk_with(emu, ak, &format!("{ak}-secret"))
+}
+
+/// A's pipeline with a run waiting at its manual review: (pipeline, run, job run, step run).
+async fn pipeline_waiting_for_review(a: &PipelineClient) -> (String, String, String, String) {
+    let pipeline_id = a
+        .create_pipeline_new(
+            pm::CreatePipelineNewRequest::new(PROJECT_A)
+                .set_body(pm::PipelineDTO::new("release", false, DEFINITION)),
+        )
+        .await
+        .unwrap()
+        .pipeline_id
+        .unwrap();
+    let run_id = a
+        .run_pipeline(pm::RunPipelineRequest::new(PROJECT_A, &pipeline_id))
+        .await
+        .unwrap()
+        .pipeline_run_id
+        .unwrap();
+    let (job_run_id, step_run_id) = review_ids(a, &pipeline_id, &run_id).await;
+    (pipeline_id, run_id, job_run_id, step_run_id)
+}
+
+async fn review_ids(a: &PipelineClient, pipeline_id: &str, run_id: &str) -> (String, String) {
+    let detail = run_detail(a, pipeline_id, run_id).await;
+    let job = &detail.stages.as_ref().unwrap()[0].jobs.as_ref().unwrap()[0];
+    (
+        job.id.clone().unwrap(),
+        job.steps.as_ref().unwrap()[0].id.clone().unwrap(),
+    )
+}
+
+async fn run_detail(
+    c: &PipelineClient,
+    pipeline_id: &str,
+    run_id: &str,
+) -> pm::ShowPipelineRunDetailResponse {
+    c.show_pipeline_run_detail(
+        pm::ShowPipelineRunDetailRequest::new(PROJECT_A, pipeline_id).set_pipeline_run_id(run_id),
+    )
+    .await
+    .unwrap()
+}
+
+/// A refusal as the cloud answers for something absent (404) or forbidden (403).
+fn assert_refused<T: std::fmt::Debug>(what: &str, r: Result<T, codearts_transport::Error>) {
+    let err = match r {
+        Ok(v) => panic!("{what}: accepted: {v:?}"),
+        Err(e) => e,
+    };
+    let status = err.http_status_code();
+    assert!(
+        matches!(status, Some(403 | 404)),
+        "{what}: expected 403 or 404, got {status:?}: {err}"
+    );
+    if status == Some(404) {
+        assert_eq!(err.error_code(), Some("EMU.40401"), "{what}: {err}");
+    }
+}
+
+fn assert_forbidden<T: std::fmt::Debug>(what: &str, r: Result<T, codearts_transport::Error>) {
+    let err = r.expect_err(what);
+    assert_eq!(err.http_status_code(), Some(403), "{what}: {err}");
+}
+
+#[tokio::test]
+async fn another_accounts_viewer_cannot_read_refuse_or_delete_a_pipeline() {
+    let emu = Emulator::builder()
+        .fixture(two_accounts())
+        .start()
+        .await
+        .unwrap();
+    let alice = pipeline_client(&emu, "AK-A-MANAGER");
+    let (pipeline_id, run_id, job_run_id, step_run_id) = pipeline_waiting_for_review(&alice).await;
+
+    for (who, ak) in [
+        ("B's viewer", "AK-B-VIEWER"),
+        ("B's manager", "AK-B-MANAGER"),
+    ] {
+        let bob = pipeline_client(&emu, ak);
+        // With A's project id in the path, and with B's own project id and A's pipeline id.
+        for project in [PROJECT_A, PROJECT_B] {
+            assert_refused(
+                &format!("{who} reads in {project}"),
+                bob.show_pipeline_detail(pm::ShowPipelineDetailRequest::new(project, &pipeline_id))
+                    .await,
+            );
+            assert_refused(
+                &format!("{who} reads the run in {project}"),
+                bob.show_pipeline_run_detail(
+                    pm::ShowPipelineRunDetailRequest::new(project, &pipeline_id)
+                        .set_pipeline_run_id(&run_id),
+                )
+                .await,
+            );
+            assert_refused(
+                &format!("{who} refuses in {project}"),
+                bob.reject_manual_review(pm::RejectManualReviewRequest::new(
+                    project,
+                    &pipeline_id,
+                    &run_id,
+                    &job_run_id,
+                    &step_run_id,
+                ))
+                .await,
+            );
+            assert_refused(
+                &format!("{who} passes in {project}"),
+                bob.accept_manual_review(pm::AcceptManualReviewRequest::new(
+                    project,
+                    &pipeline_id,
+                    &run_id,
+                    &job_run_id,
+                    &step_run_id,
+                ))
+                .await,
+            );
+            assert_refused(
+                &format!("{who} stops in {project}"),
+                bob.stop_pipeline_run(pm::StopPipelineRunRequest::new(
+                    project,
+                    &pipeline_id,
+                    &run_id,
+                ))
+                .await,
+            );
+            assert_refused(
+                &format!("{who} runs in {project}"),
+                bob.run_pipeline(pm::RunPipelineRequest::new(project, &pipeline_id))
+                    .await,
+            );
+            assert_refused(
+                &format!("{who} deletes in {project}"),
+                bob.delete_pipeline(pm::DeletePipelineRequest::new(project, &pipeline_id))
+                    .await,
+            );
+        }
+        assert_refused(
+            &format!("{who} lists A's project"),
+            bob.list_pipelines(pm::ListPipelinesRequest::new(PROJECT_A))
+                .await,
+        );
+        assert_refused(
+            &format!("{who} creates in A's project"),
+            bob.create_pipeline_new(
+                pm::CreatePipelineNewRequest::new(PROJECT_A)
+                    .set_body(pm::PipelineDTO::new("intruder", false, "{}")),
+            )
+            .await,
+        );
+        let own = bob
+            .list_pipelines(pm::ListPipelinesRequest::new(PROJECT_B))
+            .await
+            .unwrap();
+        assert_eq!(own.total, Some(0), "{who} sees nothing of A's in B");
+    }
+
+    // A's pipeline is intact: still there, its run still waiting, only A's runs.
+    let detail = alice
+        .show_pipeline_detail(pm::ShowPipelineDetailRequest::new(PROJECT_A, &pipeline_id))
+        .await
+        .unwrap();
+    assert_eq!(detail.name.as_deref(), Some("release"));
+    let run = run_detail(&alice, &pipeline_id, &run_id).await;
+    assert_eq!(run.status.as_deref(), Some("RUNNING"));
+    let step = &run.stages.as_ref().unwrap()[0].jobs.as_ref().unwrap()[0]
+        .steps
+        .as_ref()
+        .unwrap()[0];
+    assert_eq!(step.status.as_deref(), Some("PENDING"));
+    assert_eq!(run.run_number, Some(1));
+    let listed = alice
+        .list_pipelines(pm::ListPipelinesRequest::new(PROJECT_A))
+        .await
+        .unwrap();
+    assert_eq!(listed.total, Some(1));
+}
+
+#[tokio::test]
+async fn roles_are_enforced_on_pipelines() {
+    let emu = Emulator::builder()
+        .fixture(two_accounts())
+        .start()
+        .await
+        .unwrap();
+    let alice = pipeline_client(&emu, "AK-A-MANAGER");
+    let carol = pipeline_client(&emu, "AK-A-VIEWER");
+    let dave = pipeline_client(&emu, "AK-A-DEVELOPER");
+    let (pipeline_id, run_id, job_run_id, step_run_id) = pipeline_waiting_for_review(&alice).await;
+
+    // The viewer reads...
+    carol
+        .show_pipeline_detail(pm::ShowPipelineDetailRequest::new(PROJECT_A, &pipeline_id))
+        .await
+        .unwrap();
+    run_detail(&carol, &pipeline_id, &run_id).await;
+    let listed = carol
+        .list_pipelines(pm::ListPipelinesRequest::new(PROJECT_A))
+        .await
+        .unwrap();
+    assert_eq!(listed.total, Some(1));
+    // ...and may do nothing else.
+    assert_forbidden(
+        "viewer creates",
+        carol
+            .create_pipeline_new(
+                pm::CreatePipelineNewRequest::new(PROJECT_A)
+                    .set_body(pm::PipelineDTO::new("x", false, "{}")),
+            )
+            .await,
+    );
+    assert_forbidden(
+        "viewer runs",
+        carol
+            .run_pipeline(pm::RunPipelineRequest::new(PROJECT_A, &pipeline_id))
+            .await,
+    );
+    assert_forbidden(
+        "viewer refuses",
+        carol
+            .reject_manual_review(pm::RejectManualReviewRequest::new(
+                PROJECT_A,
+                &pipeline_id,
+                &run_id,
+                &job_run_id,
+                &step_run_id,
+            ))
+            .await,
+    );
+    assert_forbidden(
+        "viewer passes",
+        carol
+            .accept_manual_review(pm::AcceptManualReviewRequest::new(
+                PROJECT_A,
+                &pipeline_id,
+                &run_id,
+                &job_run_id,
+                &step_run_id,
+            ))
+            .await,
+    );
+    assert_forbidden(
+        "viewer stops",
+        carol
+            .stop_pipeline_run(pm::StopPipelineRunRequest::new(
+                PROJECT_A,
+                &pipeline_id,
+                &run_id,
+            ))
+            .await,
+    );
+    assert_forbidden(
+        "viewer deletes",
+        carol
+            .delete_pipeline(pm::DeletePipelineRequest::new(PROJECT_A, &pipeline_id))
+            .await,
+    );
+    let run = run_detail(&alice, &pipeline_id, &run_id).await;
+    assert_eq!(run.status.as_deref(), Some("RUNNING"), "nothing changed");
+
+    // A developer executes and decides reviews, but may not delete.
+    let second = dave
+        .run_pipeline(pm::RunPipelineRequest::new(PROJECT_A, &pipeline_id))
+        .await
+        .unwrap()
+        .pipeline_run_id
+        .unwrap();
+    let (job2, step2) = review_ids(&dave, &pipeline_id, &second).await;
+    dave.reject_manual_review(pm::RejectManualReviewRequest::new(
+        PROJECT_A,
+        &pipeline_id,
+        &second,
+        &job2,
+        &step2,
+    ))
+    .await
+    .unwrap();
+    dave.stop_pipeline_run(pm::StopPipelineRunRequest::new(
+        PROJECT_A,
+        &pipeline_id,
+        &run_id,
+    ))
+    .await
+    .unwrap();
+    assert_forbidden(
+        "developer deletes",
+        dave.delete_pipeline(pm::DeletePipelineRequest::new(PROJECT_A, &pipeline_id))
+            .await,
+    );
+    // The manager deletes.
+    alice
+        .delete_pipeline(pm::DeletePipelineRequest::new(PROJECT_A, &pipeline_id))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn another_accounts_users_cannot_touch_build_jobs() {
+    let emu = Emulator::builder()
+        .fixture(two_accounts())
+        .start()
+        .await
+        .unwrap();
+    let alice = build_client(&emu, "AK-A-MANAGER");
+    let job_id = alice
+        .create_build_job(bm::CreateBuildJobRequest::new().set_body(
+            bm::CreateBuildJobRequestBody::new("x86", PROJECT_A, "backend", vec![]),
+        ))
+        .await
+        .unwrap()
+        .result
+        .unwrap()
+        .job_id
+        .unwrap();
+    for ak in ["AK-B-VIEWER", "AK-B-MANAGER"] {
+        let bob = build_client(&emu, ak);
+        assert_refused(
+            "show_job_info",
+            bob.show_job_info(bm::ShowJobInfoRequest::new(&job_id))
+                .await,
+        );
+        assert_refused(
+            "list_job_config",
+            bob.list_job_config(bm::ListJobConfigRequest::new(&job_id))
+                .await,
+        );
+        assert_refused(
+            "run_job",
+            bob.run_job(bm::RunJobRequest::new().set_body(bm::RunJobRequestBody::new(&job_id)))
+                .await,
+        );
+        assert_refused(
+            "show_job_status",
+            bob.show_job_status(bm::ShowJobStatusRequest::new(&job_id))
+                .await,
+        );
+        assert_refused(
+            "show_list_history",
+            bob.show_list_history(bm::ShowListHistoryRequest::new(&job_id, 0, 10, 0))
+                .await,
+        );
+        assert_refused(
+            "show_job_role_permission",
+            bob.show_job_role_permission(bm::ShowJobRolePermissionRequest::new(&job_id))
+                .await,
+        );
+        for project in [PROJECT_A, PROJECT_B] {
+            assert_refused(
+                "show_project_job_permission",
+                bob.show_project_job_permission(bm::ShowProjectJobPermissionRequest::new(
+                    project, &job_id,
+                ))
+                .await,
+            );
+        }
+        assert_refused(
+            "batch_update_job_role_permission",
+            bob.batch_update_job_role_permission(
+                bm::BatchUpdateJobRolePermissionRequest::new().set_body(
+                    bm::RolePermissionsRequestBody::new()
+                        .set_project_id(PROJECT_B)
+                        .set_job_ids(vec![job_id.clone()])
+                        .set_permissions(vec![bm::JobRolePermission::new()
+                            .set_role_id(8)
+                            .set_is_delete(true)]),
+                ),
+            )
+            .await,
+        );
+        assert_refused(
+            "delete_build_job",
+            bob.delete_build_job(bm::DeleteBuildJobRequest::new(&job_id))
+                .await,
+        );
+        assert_refused(
+            "create_build_job in A's project",
+            bob.create_build_job(bm::CreateBuildJobRequest::new().set_body(
+                bm::CreateBuildJobRequestBody::new("x86", PROJECT_A, "intruder", vec![]),
+            ))
+            .await,
+        );
+        let listed = bob
+            .list_project_jobs(bm::ListProjectJobsRequest::new(PROJECT_A, 0, 10))
+            .await;
+        assert_refused("list_project_jobs of A", listed);
+    }
+    // A viewer of A's own account may read but not run, stop, change permissions or delete.
+    let carol = build_client(&emu, "AK-A-VIEWER");
+    carol
+        .show_job_info(bm::ShowJobInfoRequest::new(&job_id))
+        .await
+        .unwrap();
+    assert_forbidden(
+        "viewer runs",
+        carol
+            .run_job(bm::RunJobRequest::new().set_body(bm::RunJobRequestBody::new(&job_id)))
+            .await,
+    );
+    assert_forbidden(
+        "viewer grants itself",
+        carol
+            .batch_update_job_role_permission(
+                bm::BatchUpdateJobRolePermissionRequest::new().set_body(
+                    bm::RolePermissionsRequestBody::new()
+                        .set_project_id(PROJECT_A)
+                        .set_job_ids(vec![job_id.clone()])
+                        .set_permissions(vec![bm::JobRolePermission::new()
+                            .set_role_id(8)
+                            .set_is_delete(true)]),
+                ),
+            )
+            .await,
+    );
+    assert_forbidden(
+        "viewer deletes",
+        carol
+            .delete_build_job(bm::DeleteBuildJobRequest::new(&job_id))
+            .await,
+    );
+    let info = alice
+        .show_job_info(bm::ShowJobInfoRequest::new(&job_id))
+        .await
+        .unwrap()
+        .result
+        .unwrap();
+    assert_eq!(info.job_name.as_deref(), Some("backend"));
+    let history = alice
+        .show_list_history(bm::ShowListHistoryRequest::new(&job_id, 0, 10, 0))
+        .await
+        .unwrap();
+    assert_eq!(history.total, Some(0), "nobody else ran it");
+}
+
+/// Operations the emulator does not model still refuse another account's project.
+#[tokio::test]
+async fn unmodelled_operations_refuse_another_accounts_project() {
+    let emu = Emulator::builder()
+        .fixture(two_accounts())
+        .start()
+        .await
+        .unwrap();
+    let bob = pipeline_client(&emu, "AK-B-MANAGER");
+    assert_refused(
+        "group tree of A's project",
+        bob.show_pipeline_group_tree(pm::ShowPipelineGroupTreeRequest::new(PROJECT_A))
+            .await,
+    );
+    bob.show_pipeline_group_tree(pm::ShowPipelineGroupTreeRequest::new(PROJECT_B))
+        .await
+        .expect("B's own project answers");
+    let bob_build = build_client(&emu, "AK-B-MANAGER");
+    // `project_id` in the query.
+    assert_refused(
+        "permission of a job in A's project",
+        bob_build
+            .show_project_job_permission(bm::ShowProjectJobPermissionRequest::new(
+                PROJECT_A,
+                "no-such-job",
+            ))
+            .await,
+    );
+    let log = emu.log();
+    assert!(log.iter().all(|e| e.status == 200 || !e.applied), "{log:?}");
+}
