@@ -532,3 +532,148 @@ async fn unmodelled_operations_refuse_another_accounts_project() {
     let log = emu.log();
     assert!(log.iter().all(|e| e.status == 200 || !e.applied), "{log:?}");
 }
+
+// ---- Item 10: tokens come from a CSPRNG and are looked up server-side. ----
+
+/// A token for `user` of `domain`, scoped to `project`, straight from the IAM endpoint.
+async fn issue_token(emu: &EmulatorHandle, user: &str, domain: &str, project: &str) -> String {
+    let body = serde_json::json!({"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": user, "password": format!("{user}-password"), "domain": {"name": domain}}}},
+        "scope": {"project": {"id": project}}}});
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v3/auth/tokens", emu.url()))
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    resp.headers()["x-subject-token"]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn list_with_token(emu: &EmulatorHandle, token: &str, project: &str) -> (u16, String) {
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v5/{project}/api/pipelines/list", emu.url()))
+        .header("x-auth-token", token)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.text().await.unwrap())
+}
+
+/// The inverse of SplitMix64's finaliser: the old tokens were `splitmix(seed ^ n << 8 ^ i)`.
+fn unsplitmix(mut x: u64) -> u64 {
+    fn inverse(a: u64) -> u64 {
+        // Newton's iteration for the inverse of an odd number modulo 2^64.
+        let mut y = a;
+        for _ in 0..6 {
+            y = y.wrapping_mul(2u64.wrapping_sub(a.wrapping_mul(y)));
+        }
+        y
+    }
+    fn unshift(x: u64, s: u32) -> u64 {
+        let mut y = x;
+        for _ in 0..(64 / s + 1) {
+            y = x ^ (y >> s);
+        }
+        y
+    }
+    x = unshift(x, 31);
+    x = x.wrapping_mul(inverse(0x94d0_49bb_1331_11eb));
+    x = unshift(x, 27);
+    x = x.wrapping_mul(inverse(0xbf58_476d_1ce4_e5b9));
+    x = unshift(x, 30);
+    x.wrapping_sub(0x9e37_79b9_7f4a_7c15)
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// The 64-bit words after the `MII` prefix, read as hex.
+fn words(token: &str) -> Vec<u64> {
+    let hex = token.trim_start_matches("MIIemu");
+    (0..hex.len() / 16)
+        .filter_map(|i| u64::from_str_radix(&hex[i * 16..i * 16 + 16], 16).ok())
+        .collect()
+}
+
+#[test]
+fn unsplitmix_inverts_splitmix() {
+    for x in [0, 1, 0xdead_beef, u64::MAX, 0x0123_4567_89ab_cdef] {
+        assert_eq!(unsplitmix(splitmix(x)), x);
+    }
+}
+
+#[tokio::test]
+async fn tokens_are_random_and_known_only_to_the_server() {
+    let emu = Emulator::builder()
+        .fixture(two_accounts())
+        .start()
+        .await
+        .unwrap();
+    let mut mine = Vec::new();
+    for _ in 0..64 {
+        mine.push(issue_token(&emu, "alice", "account-a", PROJECT_A).await);
+    }
+    let theirs = issue_token(&emu, "bea", "account-b", PROJECT_B).await;
+
+    // At least 128 bits that vary: every bit of the first 128 takes both values over 64 tokens
+    // (a counter, a timestamp or a fixed seed leaves bits constant; chance of a false alarm
+    // with random bits: 128 * 2^-63).
+    for t in mine.iter().chain([&theirs]) {
+        assert!(t.starts_with("MIIemu"), "{t}");
+        assert!(words(t).len() >= 2, "{t}: fewer than 128 bits");
+    }
+    for bit in 0..128 {
+        let ones = mine
+            .iter()
+            .filter(|t| words(t)[bit / 64] >> (bit % 64) & 1 == 1)
+            .count();
+        assert!(ones > 0 && ones < mine.len(), "bit {bit} never changes");
+    }
+
+    // No derivable relation: the words of one token are not the SplitMix of consecutive
+    // inputs, so one's own token does not reveal the next one's (or another user's).
+    for t in &mine {
+        let w = words(t);
+        let base = unsplitmix(w[0]);
+        assert_ne!(unsplitmix(w[1]), base ^ 1, "{t}: the words are related");
+    }
+    let base = unsplitmix(words(&mine[0])[0]) ^ (1 << 8);
+    for n in 2..=80u64 {
+        let guess = splitmix(base ^ (n << 8));
+        assert!(
+            !mine.iter().chain([&theirs]).any(|t| words(t)[0] == guess),
+            "token {n} was derived from the first one"
+        );
+    }
+    let all: std::collections::HashSet<&String> = mine.iter().chain([&theirs]).collect();
+    assert_eq!(all.len(), mine.len() + 1, "tokens repeat");
+
+    // The server knows each token's identity: alice's token reads A, not B; bea's the reverse.
+    assert_eq!(list_with_token(&emu, &mine[0], PROJECT_A).await.0, 200);
+    assert_eq!(list_with_token(&emu, &mine[0], PROJECT_B).await.0, 404);
+    assert_eq!(list_with_token(&emu, &theirs, PROJECT_B).await.0, 200);
+    assert_eq!(list_with_token(&emu, &theirs, PROJECT_A).await.0, 404);
+
+    // An unknown token of the right shape is refused.
+    let mut forged = mine[0].clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == '0' { '1' } else { '0' });
+    let (status, body) = list_with_token(&emu, &forged, PROJECT_A).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        body.contains(codearts_emulator::auth_codes::INVALID_TOKEN),
+        "{body}"
+    );
+}
