@@ -328,6 +328,16 @@ async fn handle_inner(
         }
     };
     entry.op = Some(matched.route.op.to_owned());
+    if let Some(other) = router::other_reading(method, path, &matched) {
+        return error_response(&ApiError::bad_request(
+            codes::INVALID_PARAMETER,
+            format!(
+                "{path} has an encoded `/` that makes it `{}` here but `{other}` under the \
+                 signing rules, which decode it; the request is ambiguous and refused",
+                matched.route.op
+            ),
+        ));
+    }
     let caller = match authenticate(shared, method, path, query, headers, &body) {
         Ok(c) => c,
         Err(e) => return error_response(&e),

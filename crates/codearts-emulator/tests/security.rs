@@ -677,3 +677,88 @@ async fn tokens_are_random_and_known_only_to_the_server() {
         "{body}"
     );
 }
+
+// ---- Item 13: an encoded slash stays inside its segment, and the signature binds the route. ----
+
+/// Sends `GET path` (already percent-encoded) signed with `ak` exactly as the SDK signs it.
+async fn signed_get(emu: &EmulatorHandle, ak: &str, path: &str) -> (u16, serde_json::Value) {
+    use codearts_auth::{sign, AkSkCredentials, SigningRequest};
+    let url = format!("{}{path}", emu.url());
+    let mut request = http::Request::builder()
+        .method("GET")
+        .uri(&url)
+        .header("content-type", "application/json")
+        .header("host", emu.addr().to_string())
+        .body(bytes::Bytes::new())
+        .unwrap();
+    let creds = AkSkCredentials::new(ak, format!("{ak}-secret")).unwrap();
+    sign(
+        &SigningRequest::from_request(&request),
+        &creds,
+        std::time::SystemTime::now(),
+    )
+    .unwrap()
+    .apply(request.headers_mut());
+    let mut b = reqwest::Client::new().get(&url);
+    for (k, v) in request.headers() {
+        b = b.header(k, v);
+    }
+    let resp = b.send().await.unwrap();
+    assert_eq!(
+        resp.url().path(),
+        path,
+        "the client sends the path as written"
+    );
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await.unwrap();
+    (status, serde_json::from_slice(&body).unwrap_or_default())
+}
+
+#[tokio::test]
+async fn an_encoded_slash_does_not_reach_another_operation() {
+    let emu = Emulator::builder()
+        .fixture(two_accounts())
+        .start()
+        .await
+        .unwrap();
+    let alice = pipeline_client(&emu, "AK-A-MANAGER");
+    let (pipeline_id, _, _, _) = pipeline_waiting_for_review(&alice).await;
+
+    // The run-detail route, signed and sent as such, answers.
+    let plain = format!("/v5/{PROJECT_A}/api/pipelines/{pipeline_id}/pipeline-runs/detail");
+    emu.clear_log();
+    let (status, body) = signed_get(&emu, "AK-A-MANAGER", &plain).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(emu.log()[0].op.as_deref(), Some("show_pipeline_run_detail"));
+
+    // The same text with encoded slashes has the same canonical URI under the signing rules,
+    // so it verifies; it must not run the run-detail operation.
+    let resplit = format!("/v5/{PROJECT_A}/api/pipelines/{pipeline_id}%2Fpipeline-runs%2Fdetail");
+    emu.clear_log();
+    let (status, body) = signed_get(&emu, "AK-A-MANAGER", &resplit).await;
+    let log = emu.log();
+    assert_eq!(log.len(), 1);
+    assert_ne!(status, 200, "{body}");
+    assert!(!log[0].applied, "{:?}", log[0]);
+    assert_ne!(
+        log[0].op.as_deref(),
+        Some("show_pipeline_run_detail"),
+        "{:?}",
+        log[0]
+    );
+    // The signature covers the decoded path, which is another route: the request is refused
+    // rather than run as a route the signer may not have meant.
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error_code"], "EMU.40002", "{body}");
+    assert!(
+        body["error_msg"]
+            .as_str()
+            .unwrap()
+            .contains("show_pipeline_run_detail"),
+        "the refusal names both readings: {body}"
+    );
+    assert!(
+        !body.to_string().contains("RUNNING"),
+        "no run detail leaked: {body}"
+    );
+}
