@@ -57,6 +57,9 @@ pub use faults::{FaultKind, FaultRule, Faults, RouteMatch};
 pub use fixture::Fixture;
 pub use server::{auth_codes, MAX_CLOCK_SKEW};
 
+/// How many requests the log keeps by default: the newest 10,000 (a few MiB at most).
+pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
+
 /// One request as the emulator saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
@@ -85,6 +88,7 @@ pub struct EmulatorBuilder {
     clock: Option<SharedClock>,
     listen: Option<SocketAddr>,
     token_lifetime: Option<Duration>,
+    log_capacity: Option<usize>,
 }
 
 impl EmulatorBuilder {
@@ -118,6 +122,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How many requests the log keeps, the oldest forgotten first (default
+    /// [`DEFAULT_LOG_CAPACITY`]; 0 keeps none).
+    pub fn log_capacity(mut self, capacity: usize) -> Self {
+        self.log_capacity = Some(capacity);
+        self
+    }
+
     /// Binds the listener and serves in a background task.
     pub async fn start(self) -> std::io::Result<EmulatorHandle> {
         let fixture = self.fixture.unwrap_or_else(Fixture::demo);
@@ -127,7 +138,10 @@ impl EmulatorBuilder {
             iam: iam::Iam::new(&fixture).with_lifetime(self.token_lifetime),
             faults: self.faults,
             clock,
-            log: Mutex::new(Vec::new()),
+            log: Mutex::new(server::RequestLog::new(
+                self.log_capacity.unwrap_or(DEFAULT_LOG_CAPACITY),
+            )),
+            started: std::sync::atomic::AtomicU64::new(0),
         });
         let addr = self
             .listen
@@ -224,20 +238,25 @@ impl EmulatorHandle {
         }
     }
 
-    /// Every request so far, in the order they finished.
+    /// The newest requests (up to the log's capacity), in the order they finished.
     pub fn log(&self) -> Vec<LogEntry> {
         self.shared
             .log
             .lock()
-            .map(|l| l.clone())
+            .map(|l| l.entries.iter().cloned().collect())
             .unwrap_or_default()
     }
 
-    /// Forgets the request log.
+    /// Forgets the request log (not [`EmulatorHandle::requests_seen`]).
     pub fn clear_log(&self) {
         if let Ok(mut l) = self.shared.log.lock() {
-            l.clear();
+            l.entries.clear();
         }
+    }
+
+    /// How many requests the emulator has answered since it started, logged or not.
+    pub fn requests_seen(&self) -> u64 {
+        self.shared.log.lock().map(|l| l.seen).unwrap_or(0)
     }
 
     /// Stops accepting connections and waits for the server task to end.

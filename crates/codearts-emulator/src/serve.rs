@@ -25,6 +25,9 @@ pub struct ServeArgs {
     /// Lifetime of issued IAM tokens, in seconds.
     #[arg(long, value_name = "SECONDS")]
     pub token_lifetime: Option<u64>,
+    /// How many requests the in-memory request log keeps (the newest; 0 keeps none).
+    #[arg(long, value_name = "N", default_value_t = crate::DEFAULT_LOG_CAPACITY)]
+    pub log_capacity: usize,
 }
 
 impl ServeArgs {
@@ -41,7 +44,8 @@ impl ServeArgs {
         let mut builder = Emulator::builder()
             .fixture(fixture)
             .faults(faults)
-            .listen(self.listen);
+            .listen(self.listen)
+            .log_capacity(self.log_capacity);
         if let Some(secs) = self.token_lifetime {
             builder = builder.token_lifetime(Duration::from_secs(secs));
         }

@@ -59,7 +59,39 @@ pub(crate) struct Shared {
     pub(crate) iam: Iam,
     pub(crate) faults: Faults,
     pub(crate) clock: SharedClock,
-    pub(crate) log: Mutex<Vec<LogEntry>>,
+    pub(crate) log: Mutex<RequestLog>,
+    /// Requests started, for distinct request ids even while several are in flight.
+    pub(crate) started: std::sync::atomic::AtomicU64,
+}
+
+/// The newest requests, at most `capacity` of them, and how many there were in all.
+#[derive(Debug)]
+pub(crate) struct RequestLog {
+    pub(crate) entries: std::collections::VecDeque<LogEntry>,
+    pub(crate) capacity: usize,
+    pub(crate) seen: u64,
+}
+
+impl RequestLog {
+    pub(crate) fn new(capacity: usize) -> Self {
+        RequestLog {
+            // Grows as requests come, up to the capacity: a small emulator stays small.
+            entries: std::collections::VecDeque::new(),
+            capacity,
+            seen: 0,
+        }
+    }
+
+    fn push(&mut self, entry: LogEntry) {
+        self.seen += 1;
+        if self.capacity == 0 {
+            return;
+        }
+        while self.entries.len() >= self.capacity {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(entry);
+    }
 }
 
 fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
@@ -156,7 +188,9 @@ fn authenticate(
 }
 
 fn request_id(shared: &Shared) -> String {
-    let n = shared.log.lock().map(|l| l.len()).unwrap_or(0) as u64;
+    let n = shared
+        .started
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     format!(
         "{:016x}{:016x}",
         crate::state::splitmix(n ^ 0xabcd),

@@ -762,3 +762,29 @@ async fn an_encoded_slash_does_not_reach_another_operation() {
         "no run detail leaked: {body}"
     );
 }
+
+// ---- Item 14: the request log is a bounded ring. ----
+
+#[tokio::test]
+async fn the_request_log_keeps_the_newest_entries_up_to_its_capacity() {
+    use codearts_emulator::fixture::{DEMO_AK, DEMO_PROJECT_ID, DEMO_SK};
+    assert_eq!(codearts_emulator::DEFAULT_LOG_CAPACITY, 10_000);
+    let emu = Emulator::builder().log_capacity(5).start().await.unwrap();
+    let client: PipelineClient = common::aksk_with(&emu, DEMO_AK, DEMO_SK);
+    for i in 0..12 {
+        let err = client
+            .show_pipeline_detail(pm::ShowPipelineDetailRequest::new(
+                DEMO_PROJECT_ID,
+                format!("p-{i}"),
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(err.http_status_code(), Some(404));
+    }
+    let paths: Vec<String> = emu.log().into_iter().map(|e| e.path).collect();
+    let want: Vec<String> = (7..12)
+        .map(|i| format!("/v5/{DEMO_PROJECT_ID}/api/pipelines/p-{i}"))
+        .collect();
+    assert_eq!(paths, want, "the five newest, oldest first");
+    assert_eq!(emu.requests_seen(), 12, "every request is counted");
+}
