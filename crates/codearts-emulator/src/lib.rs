@@ -60,6 +60,18 @@ pub use server::{auth_codes, MAX_CLOCK_SKEW};
 /// How many requests the log keeps by default: the newest 10,000 (a few MiB at most).
 pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
 
+/// How many connections may be open at once by default; further clients wait in the
+/// listen backlog until one closes.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
+/// How long a request head may take by default, from its first byte (or from the accept, for
+/// a connection's first request) to its last.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a kept-alive connection may sit between requests by default. Longer than common
+/// clients' pool idle timeouts (reqwest: 90 s), so that they close first.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// One request as the emulator saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
@@ -89,6 +101,9 @@ pub struct EmulatorBuilder {
     listen: Option<SocketAddr>,
     token_lifetime: Option<Duration>,
     log_capacity: Option<usize>,
+    max_connections: Option<usize>,
+    header_read_timeout: Option<Duration>,
+    idle_timeout: Option<Duration>,
 }
 
 impl EmulatorBuilder {
@@ -129,6 +144,27 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How many connections may be open at once (default [`DEFAULT_MAX_CONNECTIONS`]; at
+    /// least 1). Further clients wait in the listen backlog.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = Some(max);
+        self
+    }
+
+    /// How long a request head may take (default [`DEFAULT_HEADER_READ_TIMEOUT`]); a
+    /// connection whose head is not complete in time is closed.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = Some(timeout);
+        self
+    }
+
+    /// How long a kept-alive connection may wait for its next request (default
+    /// [`DEFAULT_IDLE_TIMEOUT`]); it is closed after that.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
+    }
+
     /// Binds the listener and serves in a background task.
     pub async fn start(self) -> std::io::Result<EmulatorHandle> {
         let fixture = self.fixture.unwrap_or_else(Fixture::demo);
@@ -152,12 +188,19 @@ impl EmulatorBuilder {
             .fallback(server::axum_handler)
             .with_state(Arc::clone(&shared));
         let counters = Arc::new(conn::ConnCounters::default());
+        let limits = conn::ConnLimits {
+            max_connections: self.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS),
+            header_read_timeout: self
+                .header_read_timeout
+                .unwrap_or(DEFAULT_HEADER_READ_TIMEOUT),
+            idle_timeout: self.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT),
+        };
         let listener_counters = Arc::clone(&counters);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let service = app.into_make_service_with_connect_info::<conn::KillSwitch>();
             let served = axum::serve(
-                conn::ResettableListener(listener, listener_counters),
+                conn::ResettableListener::new(listener, listener_counters, limits),
                 service,
             )
             .with_graceful_shutdown(async {

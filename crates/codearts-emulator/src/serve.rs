@@ -28,6 +28,15 @@ pub struct ServeArgs {
     /// How many requests the in-memory request log keeps (the newest; 0 keeps none).
     #[arg(long, value_name = "N", default_value_t = crate::DEFAULT_LOG_CAPACITY)]
     pub log_capacity: usize,
+    /// Most connections open at once; further clients wait in the listen backlog.
+    #[arg(long, value_name = "N", default_value_t = crate::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Seconds a request head may take before its connection is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::DEFAULT_HEADER_READ_TIMEOUT.as_secs())]
+    pub header_timeout: u64,
+    /// Seconds a kept-alive connection may wait for its next request before it is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::DEFAULT_IDLE_TIMEOUT.as_secs())]
+    pub idle_timeout: u64,
 }
 
 impl ServeArgs {
@@ -45,7 +54,10 @@ impl ServeArgs {
             .fixture(fixture)
             .faults(faults)
             .listen(self.listen)
-            .log_capacity(self.log_capacity);
+            .log_capacity(self.log_capacity)
+            .max_connections(self.max_connections)
+            .header_read_timeout(Duration::from_secs(self.header_timeout))
+            .idle_timeout(Duration::from_secs(self.idle_timeout));
         if let Some(secs) = self.token_lifetime {
             builder = builder.token_lifetime(Duration::from_secs(secs));
         }

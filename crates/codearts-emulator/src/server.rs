@@ -552,13 +552,20 @@ pub(crate) async fn axum_handler(
         .extensions()
         .get::<ConnectInfo<KillSwitch>>()
         .map(|c| c.0.clone());
-    let handled = AssertUnwindSafe(handle(shared, kill, request)).catch_unwind();
-    match handled.await {
+    if let Some(k) = &kill {
+        k.busy();
+    }
+    let handled = AssertUnwindSafe(handle(shared, kill.clone(), request)).catch_unwind();
+    let response = match handled.await {
         Ok(r) => r,
         Err(_) => error_response(&ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             codes::INTERNAL,
             "the emulator panicked (a bug: please report it)",
         )),
+    };
+    if let Some(k) = &kill {
+        k.idle();
     }
+    response
 }

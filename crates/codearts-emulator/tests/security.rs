@@ -788,3 +788,141 @@ async fn the_request_log_keeps_the_newest_entries_up_to_its_capacity() {
     assert_eq!(paths, want, "the five newest, oldest first");
     assert_eq!(emu.requests_seen(), 12, "every request is counted");
 }
+
+// ---- Item 12: half-sent heads and idle connections are closed. ----
+
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Reads until the peer closes (Ok(0) or a reset) and returns what arrived; panics if the
+/// connection is still open after `guard` (a hang guard, far above the configured timeouts).
+async fn read_until_closed(stream: &mut TcpStream, guard: Duration) -> Vec<u8> {
+    let mut all = Vec::new();
+    let mut buf = [0u8; 4096];
+    let closed = tokio::time::timeout(guard, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => all.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "the connection is still open after {guard:?}"
+    );
+    all
+}
+
+async fn wait_for_open(emu: &EmulatorHandle, want: u64) {
+    for _ in 0..500 {
+        if emu.connections().open == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("open connections: {:?}, want {want}", emu.connections());
+}
+
+#[tokio::test]
+async fn a_half_sent_head_is_closed_after_the_header_timeout() {
+    let emu = Emulator::builder()
+        .header_read_timeout(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let mut half = TcpStream::connect(emu.addr()).await.unwrap();
+    half.write_all(b"GET /v3/projects HTTP/1.1\r\nHost: x\r\nX-Half: ")
+        .await
+        .unwrap();
+    let mut silent = TcpStream::connect(emu.addr()).await.unwrap();
+    read_until_closed(&mut half, Duration::from_secs(20)).await;
+    read_until_closed(&mut silent, Duration::from_secs(20)).await;
+    wait_for_open(&emu, 0).await;
+    assert!(emu.log().is_empty(), "nothing reached a handler");
+}
+
+#[tokio::test]
+async fn an_idle_kept_alive_connection_is_closed_but_a_slow_answer_is_not() {
+    let faults = codearts_emulator::Faults::none()
+        .parse_rule("list_pipelines=latency-800ms")
+        .unwrap();
+    let emu = Emulator::builder()
+        .faults(faults)
+        .header_read_timeout(Duration::from_millis(200))
+        .idle_timeout(Duration::from_millis(400))
+        .start()
+        .await
+        .unwrap();
+    // A request handled for longer than both timeouts still gets its answer.
+    let client: PipelineClient = common::aksk(&emu);
+    client
+        .list_pipelines(pm::ListPipelinesRequest::new(
+            codearts_emulator::fixture::DEMO_PROJECT_ID,
+        ))
+        .await
+        .expect("a slow answer is not cut by the connection timeouts");
+
+    // A whole request, then silence: answered, then closed once idle.
+    let mut conn = TcpStream::connect(emu.addr()).await.unwrap();
+    conn.write_all(b"GET /v9/nowhere HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let got = read_until_closed(&mut conn, Duration::from_secs(20)).await;
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 404"), "{text}");
+    assert_eq!(text.matches("HTTP/1.1").count(), 1, "{text}");
+}
+
+#[tokio::test]
+async fn half_open_connections_do_not_stop_a_legitimate_call() {
+    // Below the connection limit: the call is served while they hang.
+    let emu = Emulator::builder()
+        .header_read_timeout(Duration::from_secs(600))
+        .start()
+        .await
+        .unwrap();
+    let mut hanging = Vec::new();
+    for _ in 0..100 {
+        let mut s = TcpStream::connect(emu.addr()).await.unwrap();
+        s.write_all(b"POST /v3/auth/tokens HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        hanging.push(s);
+    }
+    wait_for_open(&emu, 100).await;
+    let client: PipelineClient = common::aksk(&emu);
+    client
+        .list_pipelines(pm::ListPipelinesRequest::new(
+            codearts_emulator::fixture::DEMO_PROJECT_ID,
+        ))
+        .await
+        .unwrap();
+    drop(hanging);
+
+    // At the connection limit: the call waits in the backlog until the header timeout frees a
+    // slot, then is served; never more than the limit are open.
+    let emu = Emulator::builder()
+        .max_connections(8)
+        .header_read_timeout(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let mut hanging = Vec::new();
+    for _ in 0..20 {
+        let mut s = TcpStream::connect(emu.addr()).await.unwrap();
+        let _ = s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await;
+        hanging.push(s);
+    }
+    let client: PipelineClient = common::aksk(&emu);
+    client
+        .list_pipelines(pm::ListPipelinesRequest::new(
+            codearts_emulator::fixture::DEMO_PROJECT_ID,
+        ))
+        .await
+        .unwrap();
+    let stats = emu.connections();
+    assert!(stats.peak_open <= 8, "{stats:?}");
+}
