@@ -72,6 +72,14 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// clients' pool idle timeouts (reqwest: 90 s), so that they close first.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// The largest request body read by default: 64 MiB.
+pub const DEFAULT_MAX_BODY_SIZE: usize = 64 << 20;
+
+/// How many bytes of bodies the emulator holds by default for requests whose sender is not
+/// authenticated yet (signed requests, before the signature is checked; IAM token requests):
+/// 64 MiB in all, whatever the number of such requests.
+pub const DEFAULT_UNAUTHENTICATED_BODY_BUDGET: usize = 64 << 20;
+
 /// One request as the emulator saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
@@ -104,6 +112,8 @@ pub struct EmulatorBuilder {
     max_connections: Option<usize>,
     header_read_timeout: Option<Duration>,
     idle_timeout: Option<Duration>,
+    max_body_size: Option<usize>,
+    unauthenticated_body_budget: Option<usize>,
 }
 
 impl EmulatorBuilder {
@@ -165,6 +175,20 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The largest request body read (default [`DEFAULT_MAX_BODY_SIZE`]); a larger one is
+    /// refused with 413, before it is read when its `Content-Length` says so.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body_size = Some(bytes);
+        self
+    }
+
+    /// How many body bytes the emulator holds at once for requests not authenticated yet
+    /// (default [`DEFAULT_UNAUTHENTICATED_BODY_BUDGET`]); beyond it such requests get 503.
+    pub fn unauthenticated_body_budget(mut self, bytes: usize) -> Self {
+        self.unauthenticated_body_budget = Some(bytes);
+        self
+    }
+
     /// Binds the listener and serves in a background task.
     pub async fn start(self) -> std::io::Result<EmulatorHandle> {
         let fixture = self.fixture.unwrap_or_else(Fixture::demo);
@@ -178,6 +202,11 @@ impl EmulatorBuilder {
                 self.log_capacity.unwrap_or(DEFAULT_LOG_CAPACITY),
             )),
             started: std::sync::atomic::AtomicU64::new(0),
+            max_body: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY_SIZE),
+            budget: server::BodyBudget::new(
+                self.unauthenticated_body_budget
+                    .unwrap_or(DEFAULT_UNAUTHENTICATED_BODY_BUDGET),
+            ),
         });
         let addr = self
             .listen
@@ -232,6 +261,17 @@ pub struct ConnectionStats {
     pub peak_open: u64,
 }
 
+/// What [`EmulatorHandle::unauthenticated_bodies`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyStats {
+    /// Body bytes held now for requests not authenticated yet.
+    pub buffered: usize,
+    /// The most such bytes held at once.
+    pub peak_buffered: usize,
+    /// Requests refused (503) because the budget could not hold their body.
+    pub refused: u64,
+}
+
 /// The emulator: [`Emulator::builder`] starts one.
 #[derive(Debug)]
 pub struct Emulator;
@@ -278,6 +318,16 @@ impl EmulatorHandle {
             accepted: self.counters.accepted.load(SeqCst),
             open: self.counters.open.load(SeqCst),
             peak_open: self.counters.peak_open.load(SeqCst),
+        }
+    }
+
+    /// The memory held for bodies of requests whose sender is not authenticated yet.
+    pub fn unauthenticated_bodies(&self) -> BodyStats {
+        let (buffered, peak_buffered, refused) = self.shared.budget.stats();
+        BodyStats {
+            buffered,
+            peak_buffered,
+            refused,
         }
     }
 

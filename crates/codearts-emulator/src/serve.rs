@@ -37,6 +37,12 @@ pub struct ServeArgs {
     /// Seconds a kept-alive connection may wait for its next request before it is closed.
     #[arg(long, value_name = "SECONDS", default_value_t = crate::DEFAULT_IDLE_TIMEOUT.as_secs())]
     pub idle_timeout: u64,
+    /// The largest request body read, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = crate::DEFAULT_MAX_BODY_SIZE >> 20)]
+    pub max_body_mib: usize,
+    /// MiB of bodies held at once for requests not authenticated yet.
+    #[arg(long, value_name = "MIB", default_value_t = crate::DEFAULT_UNAUTHENTICATED_BODY_BUDGET >> 20)]
+    pub unauthenticated_body_budget_mib: usize,
 }
 
 impl ServeArgs {
@@ -57,7 +63,11 @@ impl ServeArgs {
             .log_capacity(self.log_capacity)
             .max_connections(self.max_connections)
             .header_read_timeout(Duration::from_secs(self.header_timeout))
-            .idle_timeout(Duration::from_secs(self.idle_timeout));
+            .idle_timeout(Duration::from_secs(self.idle_timeout))
+            .max_body_size(self.max_body_mib.saturating_mul(1 << 20))
+            .unauthenticated_body_budget(
+                self.unauthenticated_body_budget_mib.saturating_mul(1 << 20),
+            );
         if let Some(secs) = self.token_lifetime {
             builder = builder.token_lifetime(Duration::from_secs(secs));
         }

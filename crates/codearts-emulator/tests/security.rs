@@ -926,3 +926,109 @@ async fn half_open_connections_do_not_stop_a_legitimate_call() {
     let stats = emu.connections();
     assert!(stats.peak_open <= 8, "{stats:?}");
 }
+
+// ---- Item 11: no memory for bodies before authentication. ----
+
+/// Sends `head` (without its final blank line) announcing a `declared`-byte body, then
+/// `sent` bytes of it, and returns the status line of the answer. Write errors are ignored:
+/// the emulator may answer and close before the client is done.
+async fn upload(emu: &EmulatorHandle, head: &str, declared: usize, sent: usize) -> String {
+    let mut s = TcpStream::connect(emu.addr()).await.unwrap();
+    let head = format!("{head}Content-Length: {declared}\r\n\r\n");
+    let _ = s.write_all(head.as_bytes()).await;
+    let chunk = vec![b'x'; 64 << 10];
+    let mut left = sent;
+    while left > 0 {
+        let n = left.min(chunk.len());
+        if s.write_all(&chunk[..n]).await.is_err() {
+            break;
+        }
+        left -= n;
+    }
+    let got = read_until_closed(&mut s, Duration::from_secs(20)).await;
+    let text = String::from_utf8_lossy(&got).into_owned();
+    text.lines().next().unwrap_or("").to_owned()
+}
+
+fn post_head(path: &str, auth: &str) -> String {
+    format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n{auth}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthenticated_uploads_are_refused_before_their_bodies_are_read() {
+    use codearts_emulator::fixture::{DEMO_AK, DEMO_PROJECT_ID};
+    let emu = Emulator::builder()
+        .unauthenticated_body_budget(4 << 20)
+        .start()
+        .await
+        .unwrap();
+    let path = format!("/v5/{DEMO_PROJECT_ID}/api/pipelines");
+    let now = {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        codearts_auth::signer::format_sdk_date(
+            std::time::UNIX_EPOCH + Duration::from_secs(secs),
+        )
+        .unwrap()
+    };
+    let bad_sig = "0".repeat(64);
+    let heads = [
+        String::new(),
+        "X-Auth-Token: MIIemu0000\r\n".to_owned(),
+        "Authorization: Basic dXNlcjpwdw==\r\n".to_owned(),
+        format!("Authorization: SDK-HMAC-SHA256 Access=NOSUCHAK, SignedHeaders=x-sdk-date, Signature={bad_sig}\r\nX-Sdk-Date: {now}\r\n"),
+        format!("Authorization: SDK-HMAC-SHA256 Access={DEMO_AK}, SignedHeaders=x-sdk-date, Signature={bad_sig}\r\nX-Sdk-Date: 20000101T000000Z\r\n"),
+        format!("Authorization: SDK-HMAC-SHA256 Access={DEMO_AK}, SignedHeaders=host;x-sdk-date, Signature={bad_sig}\r\n"),
+    ];
+    // Twelve 60 MiB uploads at once, each sending only its first 256 KiB: every one is
+    // answered 401 from its head alone, or the client would wait for the rest in vain.
+    let uploads = (0..12).map(|i| {
+        let head = post_head(&path, &heads[i % heads.len()]);
+        let emu = &emu;
+        async move { upload(emu, &head, 60 << 20, 256 << 10).await }
+    });
+    for status in futures_util::future::join_all(uploads).await {
+        assert!(status.starts_with("HTTP/1.1 401"), "{status}");
+    }
+    let stats = emu.unauthenticated_bodies();
+    assert_eq!(stats.peak_buffered, 0, "nothing buffered: {stats:?}");
+
+    // A body over the size cap is refused on its Content-Length, unread.
+    let head = post_head(
+        &path,
+        &format!("Authorization: SDK-HMAC-SHA256 Access={DEMO_AK}, SignedHeaders=x-sdk-date, Signature={bad_sig}\r\nX-Sdk-Date: {now}\r\n"),
+    );
+    let status = upload(&emu, &head, (64 << 20) + 1, 64 << 10).await;
+    assert!(status.starts_with("HTTP/1.1 413"), "{status}");
+
+    // Heads that pass (a known key, a fresh date) but whose signatures are wrong: their
+    // bodies are read under the shared budget, never more than it at once.
+    let uploads = (0..12).map(|_| {
+        let head = head.clone();
+        let emu = &emu;
+        async move { upload(emu, &head, 1 << 20, 1 << 20).await }
+    });
+    for status in futures_util::future::join_all(uploads).await {
+        assert!(
+            status.starts_with("HTTP/1.1 401") || status.starts_with("HTTP/1.1 503"),
+            "{status}"
+        );
+    }
+    let stats = emu.unauthenticated_bodies();
+    assert!(stats.peak_buffered <= 4 << 20, "{stats:?}");
+    assert!(stats.peak_buffered > 0, "these were read: {stats:?}");
+    assert_eq!(stats.buffered, 0, "all given back: {stats:?}");
+
+    // And a legitimate call still works.
+    let client: PipelineClient = common::aksk(&emu);
+    client
+        .create_pipeline_new(
+            pm::CreatePipelineNewRequest::new(DEMO_PROJECT_ID)
+                .set_body(pm::PipelineDTO::new("after", false, "{}")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(emu.unauthenticated_bodies().buffered, 0);
+}
