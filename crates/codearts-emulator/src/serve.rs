@@ -32,10 +32,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = crate::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
     /// Seconds a request head may take before its connection is closed.
-    #[arg(long, value_name = "SECONDS", default_value_t = crate::DEFAULT_HEADER_READ_TIMEOUT.as_secs())]
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::DEFAULT_HEADER_READ_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub header_timeout: u64,
     /// Seconds a kept-alive connection may wait for its next request before it is closed.
-    #[arg(long, value_name = "SECONDS", default_value_t = crate::DEFAULT_IDLE_TIMEOUT.as_secs())]
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::DEFAULT_IDLE_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout: u64,
     /// The largest request body read, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = crate::DEFAULT_MAX_BODY_SIZE >> 20)]

@@ -968,10 +968,8 @@ async fn unauthenticated_uploads_are_refused_before_their_bodies_are_read() {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs();
-        codearts_auth::signer::format_sdk_date(
-            std::time::UNIX_EPOCH + Duration::from_secs(secs),
-        )
-        .unwrap()
+        codearts_auth::signer::format_sdk_date(std::time::UNIX_EPOCH + Duration::from_secs(secs))
+            .unwrap()
     };
     let bad_sig = "0".repeat(64);
     let heads = [
