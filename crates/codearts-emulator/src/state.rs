@@ -4,6 +4,9 @@
 //!
 //! Every other operation keeps the stub's default body (`Unimplemented`), which the adapter
 //! turns into a spec-conforming empty answer.
+//!
+//! A [`Session`] sees only the projects of its caller's account, and what is in them: another
+//! account's project or object is "not found". Its role decides what it may do.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -354,7 +357,7 @@ impl std::fmt::Debug for Session {
     }
 }
 
-/// What a caller asks to do with a pipeline, checked against its role.
+/// What a caller asks to do with a pipeline or a build job, checked against its role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Act {
     /// Read it, its runs and their details.
