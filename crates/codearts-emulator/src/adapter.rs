@@ -129,6 +129,8 @@ pub mod codes {
     pub const INTERNAL: &str = "EMU.50000";
     /// An injected throttle.
     pub const THROTTLED: &str = "APIGW.0308";
+    /// The budget for bodies of unauthenticated requests is spent: retry later.
+    pub const BUSY: &str = "EMU.50300";
 }
 
 /// A response body produced by an operation.

@@ -1,16 +1,76 @@
-//! A listener whose connections a handler can reset (the `reset` fault).
+//! The listener: a bounded number of connections, each closed when a request head takes too
+//! long or when it sits idle too long, and each resettable by a handler (the `reset` fault).
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::extract::connect_info::Connected;
 use axum::serve::IncomingStream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::{Instant, Sleep};
+
+/// How long connections may wait, and how many may be open.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConnLimits {
+    /// Most connections open at once; further clients wait in the listen backlog.
+    pub(crate) max_connections: usize,
+    /// From a request's first byte (or a new connection's accept) to its complete head.
+    pub(crate) header_read_timeout: Duration,
+    /// Between two requests on a kept-alive connection, with nothing moving.
+    pub(crate) idle_timeout: Duration,
+}
+
+/// Where a connection is: waiting for a request, reading its head, or handling it.
+const IDLE: u8 = 0;
+const HEAD: u8 = 1;
+const BUSY: u8 = 2;
+
+/// The state a connection shares with the handlers of its requests.
+#[derive(Debug)]
+pub(crate) struct ConnState {
+    kill: AtomicBool,
+    phase: AtomicU8,
+    /// When the current phase's clock started, in milliseconds since `epoch`.
+    since_ms: AtomicU64,
+    epoch: Instant,
+}
+
+impl ConnState {
+    fn new() -> Self {
+        ConnState {
+            kill: AtomicBool::new(false),
+            // A new connection owes its first head within the header timeout.
+            phase: AtomicU8::new(HEAD),
+            since_ms: AtomicU64::new(0),
+            epoch: Instant::now(),
+        }
+    }
+
+    fn enter(&self, phase: u8) {
+        let ms = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.since_ms.store(ms, Ordering::SeqCst);
+        self.phase.store(phase, Ordering::SeqCst);
+    }
+
+    /// When the current phase runs out, if it can.
+    fn deadline(&self, limits: &ConnLimits) -> Option<Instant> {
+        let timeout = match self.phase.load(Ordering::SeqCst) {
+            IDLE => limits.idle_timeout,
+            HEAD => limits.header_read_timeout,
+            _ => return None,
+        };
+        let since = Duration::from_millis(self.since_ms.load(Ordering::SeqCst));
+        Some(self.epoch + since + timeout)
+    }
+}
 
 /// Counts of the connections the emulator accepted.
 #[derive(Debug, Default)]
@@ -20,28 +80,60 @@ pub(crate) struct ConnCounters {
     pub(crate) peak_open: AtomicU64,
 }
 
-/// Accepts TCP connections wrapped in [`Resettable`].
+/// Accepts TCP connections wrapped in [`Resettable`], at most `limits.max_connections` at once.
 #[derive(Debug)]
-pub(crate) struct ResettableListener(pub(crate) TcpListener, pub(crate) Arc<ConnCounters>);
+pub(crate) struct ResettableListener {
+    pub(crate) listener: TcpListener,
+    pub(crate) counters: Arc<ConnCounters>,
+    pub(crate) limits: ConnLimits,
+    pub(crate) slots: Arc<Semaphore>,
+}
+
+impl ResettableListener {
+    pub(crate) fn new(
+        listener: TcpListener,
+        counters: Arc<ConnCounters>,
+        limits: ConnLimits,
+    ) -> Self {
+        ResettableListener {
+            listener,
+            counters,
+            limits,
+            slots: Arc::new(Semaphore::new(limits.max_connections.max(1))),
+        }
+    }
+}
 
 impl axum::serve::Listener for ResettableListener {
     type Io = Resettable;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        // Waiting for a slot before accepting leaves further clients in the kernel's backlog,
+        // where they cost the emulator nothing, instead of refusing them.
+        let slot = loop {
+            match Arc::clone(&self.slots).acquire_owned().await {
+                Ok(slot) => break slot,
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
         loop {
-            match self.0.accept().await {
+            match self.listener.accept().await {
                 Ok((stream, addr)) => {
                     let _ = stream.set_nodelay(true);
-                    let counters = Arc::clone(&self.1);
+                    let counters = Arc::clone(&self.counters);
                     counters.accepted.fetch_add(1, Ordering::SeqCst);
                     let open = counters.open.fetch_add(1, Ordering::SeqCst) + 1;
                     counters.peak_open.fetch_max(open, Ordering::SeqCst);
                     return (
                         Resettable {
                             stream,
-                            kill: Arc::new(AtomicBool::new(false)),
+                            state: Arc::new(ConnState::new()),
                             counters,
+                            limits: self.limits,
+                            timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
+                            timer_at: None,
+                            _slot: slot,
                         },
                         addr,
                     );
@@ -55,17 +147,22 @@ impl axum::serve::Listener for ResettableListener {
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.0.local_addr()
+        self.listener.local_addr()
     }
 }
 
-/// A connection that fails every read and write once its kill switch is set; it is then
-/// dropped with `SO_LINGER` 0, so the peer sees a reset.
+/// A connection that fails every read and write once its kill switch is set (it is then
+/// dropped with `SO_LINGER` 0, so the peer sees a reset), and whose reads fail with
+/// `TimedOut` when a head or an idle wait outlasts its limit, which makes hyper close it.
 #[derive(Debug)]
 pub(crate) struct Resettable {
     stream: TcpStream,
-    kill: Arc<AtomicBool>,
+    state: Arc<ConnState>,
     counters: Arc<ConnCounters>,
+    limits: ConnLimits,
+    timer: Pin<Box<Sleep>>,
+    timer_at: Option<Instant>,
+    _slot: OwnedSemaphorePermit,
 }
 
 impl Drop for Resettable {
@@ -76,7 +173,7 @@ impl Drop for Resettable {
 
 impl Resettable {
     fn killed(&self) -> Option<io::Error> {
-        if self.kill.load(Ordering::SeqCst) {
+        if self.state.kill.load(Ordering::SeqCst) {
             let _ = self.stream.set_zero_linger();
             Some(io::Error::new(
                 io::ErrorKind::ConnectionReset,
@@ -97,7 +194,33 @@ impl AsyncRead for Resettable {
         if let Some(e) = self.killed() {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        let before = buf.filled().len();
+        match Pin::new(&mut self.stream).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                // The first byte of a request starts its head's clock.
+                if buf.filled().len() > before && self.state.phase.load(Ordering::SeqCst) == IDLE {
+                    self.state.enter(HEAD);
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending => {
+                let Some(deadline) = self.state.deadline(&self.limits) else {
+                    return Poll::Pending;
+                };
+                if self.timer_at != Some(deadline) {
+                    self.timer.as_mut().reset(deadline);
+                    self.timer_at = Some(deadline);
+                }
+                match self.timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the request head or the idle wait took too long",
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+            other => other,
+        }
     }
 }
 
@@ -110,7 +233,14 @@ impl AsyncWrite for Resettable {
         if let Some(e) = self.killed() {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        let written = Pin::new(&mut self.stream).poll_write(cx, buf);
+        // An answer still being written is not idleness.
+        if matches!(written, Poll::Ready(Ok(n)) if n > 0)
+            && self.state.phase.load(Ordering::SeqCst) == IDLE
+        {
+            self.state.enter(IDLE);
+        }
+        written
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -128,19 +258,29 @@ impl AsyncWrite for Resettable {
     }
 }
 
-/// The kill switch of the connection a request arrived on.
+/// The connection a request arrived on, as its handler sees it.
 #[derive(Debug, Clone)]
-pub(crate) struct KillSwitch(Arc<AtomicBool>);
+pub(crate) struct KillSwitch(Arc<ConnState>);
 
 impl KillSwitch {
     /// Resets the connection at its next read or write.
     pub(crate) fn kill(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0.kill.store(true, Ordering::SeqCst);
+    }
+
+    /// The head has arrived: no connection timeout runs while the request is handled.
+    pub(crate) fn busy(&self) {
+        self.0.enter(BUSY);
+    }
+
+    /// The answer is ready: the idle clock starts (and restarts while it is written).
+    pub(crate) fn idle(&self) {
+        self.0.enter(IDLE);
     }
 }
 
 impl Connected<IncomingStream<'_, ResettableListener>> for KillSwitch {
     fn connect_info(stream: IncomingStream<'_, ResettableListener>) -> Self {
-        KillSwitch(Arc::clone(&stream.io().kill))
+        KillSwitch(Arc::clone(&stream.io().state))
     }
 }

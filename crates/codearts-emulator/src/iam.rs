@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use crate::fixture::{Fixture, Project};
-use crate::state::{splitmix, Caller};
+use crate::state::Caller;
 
 /// The default lifetime of an issued token: 24 hours.
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
@@ -71,8 +71,19 @@ pub(crate) struct Iam {
     projects: Vec<(String, Project)>,
     tokens: Mutex<HashMap<String, TokenRecord>>,
     lifetime: Duration,
-    token_seed: u64,
-    issued: Mutex<u64>,
+    rng: ring::rand::SystemRandom,
+}
+
+/// Random bytes in a token: 256 bits, so that knowing any number of tokens says nothing about
+/// another one.
+const TOKEN_RANDOM_BYTES: usize = 32;
+
+/// Why no token could be made.
+fn rng_failure() -> IamError {
+    IamError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the system random number generator failed",
+    )
 }
 
 /// An RFC 3339 time with microseconds, as IAM writes it.
@@ -122,12 +133,6 @@ impl Iam {
                 });
             }
         }
-        let random = {
-            use std::hash::{BuildHasher, Hasher};
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u64(0x1a2b);
-            h.finish()
-        };
         Iam {
             users,
             keys,
@@ -137,8 +142,7 @@ impl Iam {
                 .token_lifetime_secs
                 .map(Duration::from_secs)
                 .unwrap_or(DEFAULT_TOKEN_LIFETIME),
-            token_seed: random,
-            issued: Mutex::new(0),
+            rng: ring::rand::SystemRandom::new(),
         }
     }
 
@@ -260,29 +264,28 @@ impl Iam {
         } else {
             return Err(bad("auth.scope must name a project or a domain"));
         }
-        let token = {
-            let mut issued = self.issued.lock().unwrap_or_else(|e| e.into_inner());
-            *issued += 1;
-            let n = *issued;
-            let mut t = String::from("MIIemu");
-            for i in 0..4u64 {
-                t.push_str(&format!(
-                    "{:016x}",
-                    splitmix(self.token_seed ^ (n << 8) ^ i)
-                ));
-            }
-            t
-        };
-        self.tokens
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(
-                token.clone(),
-                TokenRecord {
-                    user: index,
-                    expires_at: now + self.lifetime,
-                },
-            );
+        // Only the server's map ties a token to its user: the token itself is nothing but
+        // CSPRNG output, with the `MII` prefix clients expect of IAM tokens.
+        let random: [u8; TOKEN_RANDOM_BYTES] = ring::rand::generate(&self.rng)
+            .map_err(|_| rng_failure())?
+            .expose();
+        let mut token = String::with_capacity(6 + 2 * TOKEN_RANDOM_BYTES);
+        token.push_str("MIIemu");
+        for b in random {
+            token.push_str(&format!("{b:02x}"));
+        }
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        // Expired tokens are refused anyway; dropping them keeps the map as small as the
+        // number of live tokens.
+        tokens.retain(|_, r| now < r.expires_at);
+        tokens.insert(
+            token.clone(),
+            TokenRecord {
+                user: index,
+                expires_at: now + self.lifetime,
+            },
+        );
+        drop(tokens);
         Ok((token, json!({ "token": token_body })))
     }
 

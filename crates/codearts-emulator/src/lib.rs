@@ -57,6 +57,29 @@ pub use faults::{FaultKind, FaultRule, Faults, RouteMatch};
 pub use fixture::Fixture;
 pub use server::{auth_codes, MAX_CLOCK_SKEW};
 
+/// How many requests the log keeps by default: the newest 10,000 (a few MiB at most).
+pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
+
+/// How many connections may be open at once by default; further clients wait in the
+/// listen backlog until one closes.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
+/// How long a request head may take by default, from its first byte (or from the accept, for
+/// a connection's first request) to its last.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a kept-alive connection may sit between requests by default. Longer than common
+/// clients' pool idle timeouts (reqwest: 90 s), so that they close first.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The largest request body read by default: 64 MiB.
+pub const DEFAULT_MAX_BODY_SIZE: usize = 64 << 20;
+
+/// How many bytes of bodies the emulator holds by default for requests whose sender is not
+/// authenticated yet (signed requests, before the signature is checked; IAM token requests):
+/// 64 MiB in all, whatever the number of such requests.
+pub const DEFAULT_UNAUTHENTICATED_BODY_BUDGET: usize = 64 << 20;
+
 /// One request as the emulator saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
@@ -85,6 +108,12 @@ pub struct EmulatorBuilder {
     clock: Option<SharedClock>,
     listen: Option<SocketAddr>,
     token_lifetime: Option<Duration>,
+    log_capacity: Option<usize>,
+    max_connections: Option<usize>,
+    header_read_timeout: Option<Duration>,
+    idle_timeout: Option<Duration>,
+    max_body_size: Option<usize>,
+    unauthenticated_body_budget: Option<usize>,
 }
 
 impl EmulatorBuilder {
@@ -118,6 +147,48 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How many requests the log keeps, the oldest forgotten first (default
+    /// [`DEFAULT_LOG_CAPACITY`]; 0 keeps none).
+    pub fn log_capacity(mut self, capacity: usize) -> Self {
+        self.log_capacity = Some(capacity);
+        self
+    }
+
+    /// How many connections may be open at once (default [`DEFAULT_MAX_CONNECTIONS`]; at
+    /// least 1). Further clients wait in the listen backlog.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = Some(max);
+        self
+    }
+
+    /// How long a request head may take (default [`DEFAULT_HEADER_READ_TIMEOUT`]); a
+    /// connection whose head is not complete in time is closed.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = Some(timeout);
+        self
+    }
+
+    /// How long a kept-alive connection may wait for its next request (default
+    /// [`DEFAULT_IDLE_TIMEOUT`]); it is closed after that.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// The largest request body read (default [`DEFAULT_MAX_BODY_SIZE`]); a larger one is
+    /// refused with 413, before it is read when its `Content-Length` says so.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body_size = Some(bytes);
+        self
+    }
+
+    /// How many body bytes the emulator holds at once for requests not authenticated yet
+    /// (default [`DEFAULT_UNAUTHENTICATED_BODY_BUDGET`]); beyond it such requests get 503.
+    pub fn unauthenticated_body_budget(mut self, bytes: usize) -> Self {
+        self.unauthenticated_body_budget = Some(bytes);
+        self
+    }
+
     /// Binds the listener and serves in a background task.
     pub async fn start(self) -> std::io::Result<EmulatorHandle> {
         let fixture = self.fixture.unwrap_or_else(Fixture::demo);
@@ -127,7 +198,15 @@ impl EmulatorBuilder {
             iam: iam::Iam::new(&fixture).with_lifetime(self.token_lifetime),
             faults: self.faults,
             clock,
-            log: Mutex::new(Vec::new()),
+            log: Mutex::new(server::RequestLog::new(
+                self.log_capacity.unwrap_or(DEFAULT_LOG_CAPACITY),
+            )),
+            started: std::sync::atomic::AtomicU64::new(0),
+            max_body: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY_SIZE),
+            budget: server::BodyBudget::new(
+                self.unauthenticated_body_budget
+                    .unwrap_or(DEFAULT_UNAUTHENTICATED_BODY_BUDGET),
+            ),
         });
         let addr = self
             .listen
@@ -138,12 +217,19 @@ impl EmulatorBuilder {
             .fallback(server::axum_handler)
             .with_state(Arc::clone(&shared));
         let counters = Arc::new(conn::ConnCounters::default());
+        let limits = conn::ConnLimits {
+            max_connections: self.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS),
+            header_read_timeout: self
+                .header_read_timeout
+                .unwrap_or(DEFAULT_HEADER_READ_TIMEOUT),
+            idle_timeout: self.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT),
+        };
         let listener_counters = Arc::clone(&counters);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let service = app.into_make_service_with_connect_info::<conn::KillSwitch>();
             let served = axum::serve(
-                conn::ResettableListener(listener, listener_counters),
+                conn::ResettableListener::new(listener, listener_counters, limits),
                 service,
             )
             .with_graceful_shutdown(async {
@@ -173,6 +259,17 @@ pub struct ConnectionStats {
     pub open: u64,
     /// The most connections open at once.
     pub peak_open: u64,
+}
+
+/// What [`EmulatorHandle::unauthenticated_bodies`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyStats {
+    /// Body bytes held now for requests not authenticated yet.
+    pub buffered: usize,
+    /// The most such bytes held at once.
+    pub peak_buffered: usize,
+    /// Requests refused (503) because the budget could not hold their body.
+    pub refused: u64,
 }
 
 /// The emulator: [`Emulator::builder`] starts one.
@@ -224,20 +321,35 @@ impl EmulatorHandle {
         }
     }
 
-    /// Every request so far, in the order they finished.
+    /// The memory held for bodies of requests whose sender is not authenticated yet.
+    pub fn unauthenticated_bodies(&self) -> BodyStats {
+        let (buffered, peak_buffered, refused) = self.shared.budget.stats();
+        BodyStats {
+            buffered,
+            peak_buffered,
+            refused,
+        }
+    }
+
+    /// The newest requests (up to the log's capacity), in the order they finished.
     pub fn log(&self) -> Vec<LogEntry> {
         self.shared
             .log
             .lock()
-            .map(|l| l.clone())
+            .map(|l| l.entries.iter().cloned().collect())
             .unwrap_or_default()
     }
 
-    /// Forgets the request log.
+    /// Forgets the request log (not [`EmulatorHandle::requests_seen`]).
     pub fn clear_log(&self) {
         if let Ok(mut l) = self.shared.log.lock() {
-            l.clear();
+            l.entries.clear();
         }
+    }
+
+    /// How many requests the emulator has answered since it started, logged or not.
+    pub fn requests_seen(&self) -> u64 {
+        self.shared.log.lock().map(|l| l.seen).unwrap_or(0)
     }
 
     /// Stops accepting connections and waits for the server task to end.

@@ -104,6 +104,27 @@ pub fn find(method: &str, path: &str) -> Found {
     }
 }
 
+/// The operation the signing rules' reading of `path` reaches, when it is another one than
+/// `matched`'s.
+///
+/// The router keeps an encoded `/` inside its segment, but the `SDK-HMAC-SHA256` canonical URI
+/// decodes the whole path before splitting it, so `a%2Fb` and `a/b` carry the same signature.
+/// When the decoded path routes to a different operation, a signature cannot say which of the
+/// two its signer meant; the caller refuses such a request instead of guessing.
+pub fn other_reading(method: &str, path: &str, matched: &Matched) -> Option<&'static str> {
+    if !path.contains('%') {
+        return None;
+    }
+    let decoded = codearts_transport::encoding::decode(path);
+    if decoded == path {
+        return None;
+    }
+    match find(method, &decoded) {
+        Found::Route(other) if other.route.op != matched.route.op => Some(other.route.op),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +145,28 @@ mod tests {
             Found::WrongMethod(_)
         ));
         assert_eq!(find("GET", "/nowhere"), Found::NotFound);
+    }
+
+    #[test]
+    fn a_second_reading_is_found_only_when_it_is_another_route() {
+        let check = |path: &str| {
+            let Found::Route(m) = find("GET", path) else {
+                panic!("{path}")
+            };
+            (m.route.op, other_reading("GET", path, &m))
+        };
+        assert_eq!(
+            check("/v5/p/api/pipelines/x%2Fpipeline-runs%2Fdetail"),
+            ("show_pipeline_detail", Some("show_pipeline_run_detail"))
+        );
+        assert_eq!(
+            check("/v5/p/api/pipelines/a%2Fb"),
+            ("show_pipeline_detail", None)
+        );
+        assert_eq!(
+            check("/v5/p/api/pipelines/x/pipeline-runs/detail"),
+            ("show_pipeline_run_detail", None)
+        );
     }
 
     #[test]

@@ -25,6 +25,26 @@ pub struct ServeArgs {
     /// Lifetime of issued IAM tokens, in seconds.
     #[arg(long, value_name = "SECONDS")]
     pub token_lifetime: Option<u64>,
+    /// How many requests the in-memory request log keeps (the newest; 0 keeps none).
+    #[arg(long, value_name = "N", default_value_t = crate::DEFAULT_LOG_CAPACITY)]
+    pub log_capacity: usize,
+    /// Most connections open at once; further clients wait in the listen backlog.
+    #[arg(long, value_name = "N", default_value_t = crate::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Seconds a request head may take before its connection is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::DEFAULT_HEADER_READ_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Seconds a kept-alive connection may wait for its next request before it is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::DEFAULT_IDLE_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+    /// The largest request body read, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = crate::DEFAULT_MAX_BODY_SIZE >> 20)]
+    pub max_body_mib: usize,
+    /// MiB of bodies held at once for requests not authenticated yet.
+    #[arg(long, value_name = "MIB", default_value_t = crate::DEFAULT_UNAUTHENTICATED_BODY_BUDGET >> 20)]
+    pub unauthenticated_body_budget_mib: usize,
 }
 
 impl ServeArgs {
@@ -41,7 +61,15 @@ impl ServeArgs {
         let mut builder = Emulator::builder()
             .fixture(fixture)
             .faults(faults)
-            .listen(self.listen);
+            .listen(self.listen)
+            .log_capacity(self.log_capacity)
+            .max_connections(self.max_connections)
+            .header_read_timeout(Duration::from_secs(self.header_timeout))
+            .idle_timeout(Duration::from_secs(self.idle_timeout))
+            .max_body_size(self.max_body_mib.saturating_mul(1 << 20))
+            .unauthenticated_body_budget(
+                self.unauthenticated_body_budget_mib.saturating_mul(1 << 20),
+            );
         if let Some(secs) = self.token_lifetime {
             builder = builder.token_lifetime(Duration::from_secs(secs));
         }

@@ -21,8 +21,9 @@ use crate::router::{self, Found, Service};
 use crate::state::{Caller, State};
 use crate::LogEntry;
 
-/// The largest request body read.
-const BODY_LIMIT: usize = 64 << 20;
+/// The largest body of a request to IAM's token endpoint: a password request is a few
+/// hundred bytes, and it is read before anyone is authenticated.
+const IAM_BODY_LIMIT: usize = 64 << 10;
 
 /// How far `X-Sdk-Date` may be from the server's clock.
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
@@ -53,13 +54,288 @@ pub mod auth_codes {
     pub const EXPIRED_TOKEN: &str = "APIGW.0307";
 }
 
+/// Bytes of request bodies read before their sender is authenticated, shared by every
+/// request: unauthenticated uploads cannot grow the emulator's memory past `limit`.
+#[derive(Debug)]
+pub(crate) struct BodyBudget {
+    limit: usize,
+    used: Mutex<usize>,
+    peak: std::sync::atomic::AtomicUsize,
+    refused: std::sync::atomic::AtomicU64,
+}
+
+impl BodyBudget {
+    pub(crate) fn new(limit: usize) -> Self {
+        BodyBudget {
+            limit,
+            used: Mutex::new(0),
+            peak: std::sync::atomic::AtomicUsize::new(0),
+            refused: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Bytes held now, the most held at once, and requests refused for want of budget.
+    pub(crate) fn stats(&self) -> (usize, usize, u64) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let used = *self.used.lock().unwrap_or_else(|e| e.into_inner());
+        (used, self.peak.load(SeqCst), self.refused.load(SeqCst))
+    }
+
+    fn take(&self, n: usize) -> bool {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        match used.checked_add(n).filter(|total| *total <= self.limit) {
+            Some(total) => {
+                *used = total;
+                self.peak
+                    .fetch_max(total, std::sync::atomic::Ordering::SeqCst);
+                true
+            }
+            None => {
+                self.refused
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                false
+            }
+        }
+    }
+
+    fn give(&self, n: usize) {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        *used = used.saturating_sub(n);
+    }
+}
+
+/// The part of the budget one request's body holds, given back when it is dropped (once the
+/// sender is authenticated, or the request refused).
+struct Held<'a> {
+    budget: &'a BodyBudget,
+    bytes: usize,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.budget.give(self.bytes);
+    }
+}
+
 /// Everything a request needs.
 pub(crate) struct Shared {
     pub(crate) state: Arc<State>,
     pub(crate) iam: Iam,
     pub(crate) faults: Faults,
     pub(crate) clock: SharedClock,
-    pub(crate) log: Mutex<Vec<LogEntry>>,
+    pub(crate) log: Mutex<RequestLog>,
+    /// Requests started, for distinct request ids even while several are in flight.
+    pub(crate) started: std::sync::atomic::AtomicU64,
+    /// The largest request body read.
+    pub(crate) max_body: usize,
+    /// Memory for bodies whose sender is not authenticated yet.
+    pub(crate) budget: BodyBudget,
+}
+
+/// Reads a request body of at most `limit` bytes. A declared `Content-Length` over the limit
+/// is refused before anything is read. With `budget`, every byte is first taken from it; a
+/// body the budget cannot hold is refused (503) at once.
+async fn read_body<'a>(
+    body: Body,
+    headers: &[(String, String)],
+    limit: usize,
+    budget: Option<&'a BodyBudget>,
+) -> Result<(Bytes, Option<Held<'a>>), ApiError> {
+    use futures_util::StreamExt;
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            codes::INVALID_BODY,
+            format!("the body is larger than {limit} bytes"),
+        )
+    };
+    let declared = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let mut held = budget.map(|budget| Held { budget, bytes: 0 });
+    let mut out = bytes::BytesMut::new();
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| {
+            ApiError::bad_request(codes::INVALID_BODY, "the body could not be read")
+        })?;
+        if out.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        if let Some(h) = held.as_mut() {
+            if !h.budget.take(chunk.len()) {
+                return Err(ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    codes::BUSY,
+                    "the emulator holds too many bodies of unauthenticated requests; retry later",
+                ));
+            }
+            h.bytes += chunk.len();
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok((out.freeze(), held))
+}
+
+/// What the request head alone says about the caller.
+enum HeadAuth {
+    /// A known, unexpired token: the caller is known before the body is read.
+    Caller(Caller),
+    /// A well-formed signature by a known key at an acceptable date: the body is needed to
+    /// check it.
+    Signed,
+}
+
+/// Every check that needs no body: a token is known, or the `Authorization` header parses,
+/// names a known access key and signs a present, well-formed `X-Sdk-Date` within the clock
+/// window and every header it lists. A request refused here is answered without reading its
+/// body.
+fn authenticate_head(shared: &Shared, headers: &[(String, String)]) -> Result<HeadAuth, ApiError> {
+    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+    let Some(authorization) = header("authorization") else {
+        if let Some(token) = header("x-auth-token") {
+            return shared
+                .iam
+                .caller_for_token(token, shared.clock.now())
+                .map(HeadAuth::Caller)
+                .map_err(token_error);
+        }
+        return Err(unauthorized(
+            auth_codes::MISSING_AUTHORIZATION,
+            "the request has neither an Authorization nor an X-Auth-Token header",
+        ));
+    };
+    let malformed = || {
+        unauthorized(
+            auth_codes::MALFORMED_AUTHORIZATION,
+            VerifyError::MalformedAuthorization.to_string(),
+        )
+    };
+    let auth = codearts_auth::verify::parse_authorization(authorization).ok_or_else(malformed)?;
+    if shared.iam.secret_for(&auth.access_key).is_none() {
+        return Err(unauthorized(
+            auth_codes::UNKNOWN_ACCESS_KEY,
+            VerifyError::UnknownAccessKey(auth.access_key).to_string(),
+        ));
+    }
+    let missing_date = || {
+        unauthorized(
+            auth_codes::MISSING_DATE,
+            VerifyError::MissingDate.to_string(),
+        )
+    };
+    if !auth.signed_headers.iter().any(|h| h == "x-sdk-date") {
+        return Err(missing_date());
+    }
+    let date = header("x-sdk-date").ok_or_else(missing_date)?;
+    let date = codearts_auth::signer::parse_sdk_date(date).ok_or_else(|| {
+        unauthorized(
+            auth_codes::MALFORMED_DATE,
+            VerifyError::MalformedDate.to_string(),
+        )
+    })?;
+    check_skew(shared, date)?;
+    if let Some(absent) = auth.signed_headers.iter().find(|h| header(h).is_none()) {
+        return Err(unauthorized(
+            auth_codes::MISSING_SIGNED_HEADER,
+            VerifyError::MissingSignedHeader(absent.clone()).to_string(),
+        ));
+    }
+    Ok(HeadAuth::Signed)
+}
+
+fn token_error(e: TokenError) -> ApiError {
+    match e {
+        TokenError::Unknown => unauthorized(
+            auth_codes::INVALID_TOKEN,
+            "the X-Auth-Token was not issued by IAM",
+        ),
+        TokenError::Expired => {
+            unauthorized(auth_codes::EXPIRED_TOKEN, "The token must be updated.")
+        }
+    }
+}
+
+/// Refuses a signing date more than [`MAX_CLOCK_SKEW`] from the emulator's clock.
+fn check_skew(shared: &Shared, date: std::time::SystemTime) -> Result<(), ApiError> {
+    let now = shared.clock.now();
+    let skew = match now.duration_since(date) {
+        Ok(d) => d,
+        Err(e) => e.duration(),
+    };
+    if skew > MAX_CLOCK_SKEW {
+        return Err(unauthorized(
+            auth_codes::STALE_DATE,
+            format!(
+                "Incorrect IAM authentication information: signature expired, signature time:{},server time:{} ({}s apart, at most {}s allowed)",
+                codearts_auth::signer::format_sdk_date(date).unwrap_or_default(),
+                codearts_auth::signer::format_sdk_date(now).unwrap_or_default(),
+                skew.as_secs(),
+                MAX_CLOCK_SKEW.as_secs()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Authenticates from the head and then, when the head is not enough, from the body read
+/// under the budget: the caller and the body, or the answer to give.
+async fn authenticate_request(
+    shared: &Shared,
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(String, String)],
+    body: Body,
+) -> Result<(Caller, Bytes), ApiError> {
+    match authenticate_head(shared, headers)? {
+        HeadAuth::Caller(caller) => {
+            let (body, _) = read_body(body, headers, shared.max_body, None).await?;
+            Ok((caller, body))
+        }
+        HeadAuth::Signed => {
+            let (body, held) =
+                read_body(body, headers, shared.max_body, Some(&shared.budget)).await?;
+            let caller = authenticate(shared, method, path, query, headers, &body)?;
+            // Authenticated: the body no longer counts against the budget.
+            drop(held);
+            Ok((caller, body))
+        }
+    }
+}
+
+/// The newest requests, at most `capacity` of them, and how many there were in all.
+#[derive(Debug)]
+pub(crate) struct RequestLog {
+    pub(crate) entries: std::collections::VecDeque<LogEntry>,
+    pub(crate) capacity: usize,
+    pub(crate) seen: u64,
+}
+
+impl RequestLog {
+    pub(crate) fn new(capacity: usize) -> Self {
+        RequestLog {
+            // Grows as requests come, up to the capacity: a small emulator stays small.
+            entries: std::collections::VecDeque::new(),
+            capacity,
+            seen: 0,
+        }
+    }
+
+    fn push(&mut self, entry: LogEntry) {
+        self.seen += 1;
+        if self.capacity == 0 {
+            return;
+        }
+        while self.entries.len() >= self.capacity {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(entry);
+    }
 }
 
 fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
@@ -95,15 +371,7 @@ fn authenticate(
             return shared
                 .iam
                 .caller_for_token(token, shared.clock.now())
-                .map_err(|e| match e {
-                    TokenError::Unknown => unauthorized(
-                        auth_codes::INVALID_TOKEN,
-                        "the X-Auth-Token was not issued by IAM",
-                    ),
-                    TokenError::Expired => {
-                        unauthorized(auth_codes::EXPIRED_TOKEN, "The token must be updated.")
-                    }
-                });
+                .map_err(token_error);
         }
     }
     let received = ReceivedRequest {
@@ -132,23 +400,7 @@ fn authenticate(
         };
         unauthorized(code, message)
     })?;
-    let now = shared.clock.now();
-    let skew = match now.duration_since(verified.date) {
-        Ok(d) => d,
-        Err(e) => e.duration(),
-    };
-    if skew > MAX_CLOCK_SKEW {
-        return Err(unauthorized(
-            auth_codes::STALE_DATE,
-            format!(
-                "Incorrect IAM authentication information: signature expired, signature time:{},server time:{} ({}s apart, at most {}s allowed)",
-                codearts_auth::signer::format_sdk_date(verified.date).unwrap_or_default(),
-                codearts_auth::signer::format_sdk_date(now).unwrap_or_default(),
-                skew.as_secs(),
-                MAX_CLOCK_SKEW.as_secs()
-            ),
-        ));
-    }
+    check_skew(shared, verified.date)?;
     shared
         .iam
         .caller_for_key(&verified.access_key)
@@ -156,7 +408,9 @@ fn authenticate(
 }
 
 fn request_id(shared: &Shared) -> String {
-    let n = shared.log.lock().map(|l| l.len()).unwrap_or(0) as u64;
+    let n = shared
+        .started
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     format!(
         "{:016x}{:016x}",
         crate::state::splitmix(n ^ 0xabcd),
@@ -193,17 +447,6 @@ pub(crate) async fn handle(
         applied: false,
         fault: None,
         caller: None,
-    };
-    let body = match axum::body::to_bytes(body, BODY_LIMIT).await {
-        Ok(b) => b,
-        Err(_) => {
-            let e = ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                codes::INVALID_BODY,
-                "the body could not be read or is larger than 64 MiB",
-            );
-            return finish(&shared, entry, error_response(&e), &id);
-        }
     };
     let response = handle_inner(
         &shared, kill, &mut entry, &method, &path, &query, &headers, body,
@@ -245,7 +488,7 @@ async fn handle_inner(
     path: &str,
     query: &str,
     headers: &[(String, String)],
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let query_pairs = codearts_transport::encoding::parse_query(query);
     // IAM, on the same listener.
@@ -258,6 +501,16 @@ async fn handle_inner(
                 "only POST is allowed on /v3/auth/tokens",
             ));
         }
+        // Nobody is authenticated yet: a small cap, and the shared budget.
+        let body = match read_body(body, headers, IAM_BODY_LIMIT, Some(&shared.budget)).await {
+            Ok((body, _held)) => body,
+            Err(e) => {
+                return iam_error(&IamError {
+                    status: e.status,
+                    message: e.message,
+                })
+            }
+        };
         return match shared.iam.issue(&body, shared.clock.now()) {
             Ok((token, value)) => {
                 entry.applied = true;
@@ -282,8 +535,8 @@ async fn handle_inner(
                 "only GET is allowed on /v3/projects",
             ));
         }
-        return match authenticate(shared, method, path, query, headers, &body) {
-            Ok(caller) => {
+        return match authenticate_request(shared, method, path, query, headers, body).await {
+            Ok((caller, _)) => {
                 entry.caller = Some(caller.user_name.clone());
                 let host = headers
                     .iter()
@@ -328,11 +581,42 @@ async fn handle_inner(
         }
     };
     entry.op = Some(matched.route.op.to_owned());
-    let caller = match authenticate(shared, method, path, query, headers, &body) {
-        Ok(c) => c,
-        Err(e) => return error_response(&e),
-    };
+    if let Some(other) = router::other_reading(method, path, &matched) {
+        return error_response(&ApiError::bad_request(
+            codes::INVALID_PARAMETER,
+            format!(
+                "{path} has an encoded `/` that makes it `{}` here but `{other}` under the \
+                 signing rules, which decode it; the request is ambiguous and refused",
+                matched.route.op
+            ),
+        ));
+    }
+    let (caller, body) =
+        match authenticate_request(shared, method, path, query, headers, body).await {
+            Ok(c) => c,
+            Err(e) => return error_response(&e),
+        };
     entry.caller = Some(caller.user_name.clone());
+    // Every operation, modelled or not, answers for another account's project as for one
+    // that does not exist; the state checks the objects it keeps again.
+    let project = matched
+        .params
+        .iter()
+        .chain(query_pairs.iter())
+        .find(|(k, _)| k == "project_id")
+        .map(|(_, v)| v.as_str());
+    if let Some(project_id) = project {
+        if !shared
+            .state
+            .project_belongs_to(project_id, &caller.domain_id)
+        {
+            return error_response(&ApiError::new(
+                StatusCode::NOT_FOUND,
+                codes::NOT_FOUND,
+                format!("project `{project_id}` does not exist"),
+            ));
+        }
+    }
 
     let fault = shared.faults.draw(Some(matched.route.op), path);
     if let Some((kind, after)) = fault {
@@ -488,13 +772,20 @@ pub(crate) async fn axum_handler(
         .extensions()
         .get::<ConnectInfo<KillSwitch>>()
         .map(|c| c.0.clone());
-    let handled = AssertUnwindSafe(handle(shared, kill, request)).catch_unwind();
-    match handled.await {
+    if let Some(k) = &kill {
+        k.busy();
+    }
+    let handled = AssertUnwindSafe(handle(shared, kill.clone(), request)).catch_unwind();
+    let response = match handled.await {
         Ok(r) => r,
         Err(_) => error_response(&ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             codes::INTERNAL,
             "the emulator panicked (a bug: please report it)",
         )),
+    };
+    if let Some(k) = &kill {
+        k.idle();
     }
+    response
 }

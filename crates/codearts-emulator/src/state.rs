@@ -4,6 +4,9 @@
 //!
 //! Every other operation keeps the stub's default body (`Unimplemented`), which the adapter
 //! turns into a spec-conforming empty answer.
+//!
+//! A [`Session`] sees only the projects of its caller's account, and what is in them: another
+//! account's project or object is "not found". Its role decides what it may do.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -177,6 +180,8 @@ pub struct State {
     inner: Mutex<Inner>,
     clock: SharedClock,
     polls_until_done: u32,
+    /// Project id -> the domain (account) id it belongs to; fixed at start.
+    projects: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for State {
@@ -223,22 +228,37 @@ pub fn wants_manual_review(definition: &str) -> bool {
 impl State {
     /// The state seeded from `fixture`, reading time from `clock`.
     pub fn new(fixture: &Fixture, clock: SharedClock) -> Self {
+        let projects = fixture
+            .accounts
+            .iter()
+            .flat_map(|a| {
+                a.projects
+                    .iter()
+                    .map(|p| (p.id.clone(), a.domain_id.clone()))
+            })
+            .collect();
         let state = State {
             inner: Mutex::new(Inner::default()),
             clock,
             polls_until_done: fixture.polls_until_done.unwrap_or(0),
+            projects,
         };
-        let owner = fixture
-            .accounts
-            .first()
-            .and_then(|a| a.users.first())
-            .map(|u| (u.id.clone(), u.name.clone()))
-            .unwrap_or_default();
+        // Seeded objects are created by the first user of the account owning their project.
+        let owner_of = |project_id: &str| {
+            fixture
+                .accounts
+                .iter()
+                .find(|a| a.projects.iter().any(|p| p.id == project_id))
+                .and_then(|a| a.users.first())
+                .map(|u| (u.id.clone(), u.name.clone()))
+                .unwrap_or_default()
+        };
         {
             let now = state.now();
             let mut inner = state.lock();
             for seed in &fixture.pipelines {
                 let id = seed.id.clone().unwrap_or_else(|| inner.id());
+                let owner = owner_of(&seed.project_id);
                 let pipeline = Pipeline {
                     id: id.clone(),
                     project_id: seed.project_id.clone(),
@@ -256,6 +276,7 @@ impl State {
             }
             for seed in &fixture.build_jobs {
                 let id = seed.id.clone().unwrap_or_else(|| inner.id());
+                let owner = owner_of(&seed.project_id);
                 let config = b::CreateBuildJobRequestBody::new(
                     "x86",
                     seed.project_id.clone(),
@@ -294,6 +315,14 @@ impl State {
             .unwrap_or(0)
     }
 
+    /// True when `project_id` is a project of the account `domain_id`. Projects no account
+    /// of the fixture declares belong to nobody.
+    pub fn project_belongs_to(&self, project_id: &str, domain_id: &str) -> bool {
+        self.projects
+            .get(project_id)
+            .is_some_and(|d| d == domain_id)
+    }
+
     /// The state as seen by `caller`: what the stub traits are implemented for.
     pub fn session(self: &Arc<Self>, caller: Caller) -> Session {
         Session {
@@ -328,14 +357,74 @@ impl std::fmt::Debug for Session {
     }
 }
 
-fn pipeline_of<'a>(
-    inner: &'a mut Inner,
-    project_id: &str,
-    pipeline_id: &str,
-) -> Result<&'a mut Pipeline, Error> {
-    match inner.pipelines.get_mut(pipeline_id) {
-        Some(p) if p.project_id == project_id => Ok(p),
-        _ => Err(not_found("pipeline", pipeline_id)),
+/// What a caller asks to do with a pipeline or a build job, checked against its role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Act {
+    /// Read it, its runs and their details.
+    View,
+    /// Create one, run it, stop a run, pass or refuse a review.
+    Execute,
+    /// Delete it.
+    Delete,
+    /// Change who may do what with it.
+    Manage,
+}
+
+impl Act {
+    /// Whether `perm` allows this act, and its verb for the refusal.
+    fn allowed_by(self, perm: &Permission) -> (bool, &'static str) {
+        match self {
+            Act::View => (perm.view, "view"),
+            Act::Execute => (perm.execute && !perm.forbidden, "execute"),
+            Act::Delete => (perm.delete, "delete"),
+            Act::Manage => (perm.manager, "manage"),
+        }
+    }
+}
+
+impl Session {
+    /// Refuses a project of another account as the cloud does an absent one: 404.
+    fn own_project(&self, project_id: &str) -> Result<(), Error> {
+        if self
+            .state
+            .project_belongs_to(project_id, &self.caller.domain_id)
+        {
+            Ok(())
+        } else {
+            Err(not_found("project", project_id))
+        }
+    }
+
+    /// Refuses an act the caller's role does not allow on `what` (the roles' default matrix:
+    /// pipelines have no per-object permissions, new build jobs have none yet).
+    fn may(&self, act: Act, what: &str) -> Result<(), Error> {
+        let (allowed, verb) = act.allowed_by(&Permission::default_for(self.caller.role_id, 0));
+        if allowed {
+            Ok(())
+        } else {
+            Err(forbidden(format!(
+                "role {} may not {verb} {what}",
+                self.caller.role_id
+            )))
+        }
+    }
+
+    /// The pipeline, when it is in `project_id`, that project is the caller's account's,
+    /// and the caller's role allows `act`.
+    fn pipeline_of<'a>(
+        &self,
+        inner: &'a mut Inner,
+        project_id: &str,
+        pipeline_id: &str,
+        act: Act,
+    ) -> Result<&'a mut Pipeline, Error> {
+        self.own_project(project_id)?;
+        let pipeline = match inner.pipelines.get_mut(pipeline_id) {
+            Some(p) if p.project_id == project_id => p,
+            _ => return Err(not_found("pipeline", pipeline_id)),
+        };
+        self.may(act, "pipelines")?;
+        Ok(pipeline)
     }
 }
 
@@ -456,6 +545,8 @@ impl codearts_pipeline::stub::Pipeline for Session {
         let body = request
             .body
             .ok_or_else(|| bad_body("the body (a PipelineDTO) is required"))?;
+        self.own_project(&request.project_id)?;
+        self.may(Act::Execute, "pipelines")?;
         if body.name.trim().is_empty() {
             return Err(bad_body("the pipeline `name` is empty"));
         }
@@ -484,6 +575,8 @@ impl codearts_pipeline::stub::Pipeline for Session {
         request: p::ListPipelinesRequest,
         _options: codearts_transport::RequestOptions,
     ) -> codearts_pipeline::Result<p::ListPipelinesResponse> {
+        self.own_project(&request.project_id)?;
+        self.may(Act::View, "pipelines")?;
         let query = request.body.unwrap_or_default();
         let offset = query.offset.unwrap_or(0).max(0);
         let limit = query.limit.unwrap_or(10).clamp(1, 100);
@@ -534,7 +627,12 @@ impl codearts_pipeline::stub::Pipeline for Session {
         _options: codearts_transport::RequestOptions,
     ) -> codearts_pipeline::Result<p::ShowPipelineDetailResponse> {
         let mut inner = self.state.lock();
-        let pl = pipeline_of(&mut inner, &request.project_id, &request.pipeline_id)?;
+        let pl = self.pipeline_of(
+            &mut inner,
+            &request.project_id,
+            &request.pipeline_id,
+            Act::View,
+        )?;
         let mut detail = p::ShowPipelineDetailResponse::new()
             .set_id(pl.id.clone())
             .set_name(pl.name.clone())
@@ -559,7 +657,13 @@ impl codearts_pipeline::stub::Pipeline for Session {
         _options: codearts_transport::RequestOptions,
     ) -> codearts_pipeline::Result<p::DeletePipelineResponse> {
         let mut inner = self.state.lock();
-        let runs = pipeline_of(&mut inner, &request.project_id, &request.pipeline_id)?
+        let runs = self
+            .pipeline_of(
+                &mut inner,
+                &request.project_id,
+                &request.pipeline_id,
+                Act::Delete,
+            )?
             .runs
             .clone();
         inner.pipelines.remove(&request.pipeline_id);
@@ -578,7 +682,12 @@ impl codearts_pipeline::stub::Pipeline for Session {
         let polls = self.state.polls_until_done;
         let mut inner = self.state.lock();
         let (manual_review, number) = {
-            let pl = pipeline_of(&mut inner, &request.project_id, &request.pipeline_id)?;
+            let pl = self.pipeline_of(
+                &mut inner,
+                &request.project_id,
+                &request.pipeline_id,
+                Act::Execute,
+            )?;
             (
                 pl.manual_review,
                 i64::try_from(pl.runs.len()).unwrap_or(0) + 1,
@@ -628,7 +737,14 @@ impl codearts_pipeline::stub::Pipeline for Session {
     ) -> codearts_pipeline::Result<p::ShowPipelineRunDetailResponse> {
         let now = self.state.now();
         let mut inner = self.state.lock();
-        let pl = pipeline_of(&mut inner, &request.project_id, &request.pipeline_id)?.clone();
+        let pl = self
+            .pipeline_of(
+                &mut inner,
+                &request.project_id,
+                &request.pipeline_id,
+                Act::View,
+            )?
+            .clone();
         let run_id = match (&request.pipeline_run_id, &request.pipeline_run_number) {
             (Some(id), _) => id.clone(),
             (None, Some(number)) => {
@@ -667,7 +783,12 @@ impl codearts_pipeline::stub::Pipeline for Session {
     ) -> codearts_pipeline::Result<p::StopPipelineRunResponse> {
         let now = self.state.now();
         let mut inner = self.state.lock();
-        pipeline_of(&mut inner, &request.project_id, &request.pipeline_id)?;
+        self.pipeline_of(
+            &mut inner,
+            &request.project_id,
+            &request.pipeline_id,
+            Act::Execute,
+        )?;
         let run = run_of(&mut inner, &request.pipeline_id, &request.pipeline_run_id)?;
         if run.status != status::RUNNING {
             return Err(invalid_state(format!(
@@ -734,7 +855,7 @@ impl Session {
     ) -> Result<(), Error> {
         let now = self.state.now();
         let mut inner = self.state.lock();
-        pipeline_of(&mut inner, project_id, pipeline_id)?;
+        self.pipeline_of(&mut inner, project_id, pipeline_id, Act::Execute)?;
         let run = run_of(&mut inner, pipeline_id, run_id)?;
         let run_status = run.status;
         let review = match &mut run.review {
@@ -763,14 +884,42 @@ impl Session {
         Ok(())
     }
 
-    fn job_in<'a>(&self, inner: &'a mut Inner, job_id: &str) -> Result<&'a mut Job, Error> {
+    /// The job, when it is in a project of the caller's account (else 404, as for an absent
+    /// one) and its permissions let the caller's role do `act` (else 403).
+    fn job_in<'a>(
+        &self,
+        inner: &'a mut Inner,
+        job_id: &str,
+        act: Act,
+    ) -> Result<&'a mut Job, Error> {
+        let visible = inner.jobs.get(job_id).is_some_and(|j| {
+            self.state
+                .project_belongs_to(&j.project_id, &self.caller.domain_id)
+        });
+        if !visible {
+            return Err(not_found("build job", job_id));
+        }
+        let perm = State::permission(inner, job_id, self.caller.role_id, self.state.now());
+        let (allowed, verb) = act.allowed_by(&perm);
+        if !allowed {
+            return Err(forbidden(format!(
+                "role {} may not {verb} job `{job_id}`",
+                self.caller.role_id
+            )));
+        }
         inner
             .jobs
             .get_mut(job_id)
             .ok_or_else(|| not_found("build job", job_id))
     }
 
-    fn job_list(&self, project_id: &str, page_index: i64, page_size: i64) -> (Vec<b::Job>, i64) {
+    fn job_list(
+        &self,
+        project_id: &str,
+        page_index: i64,
+        page_size: i64,
+    ) -> Result<(Vec<b::Job>, i64), Error> {
+        self.own_project(project_id)?;
         let now = self.state.now();
         let inner = self.state.lock();
         let size = usize::try_from(page_size.clamp(1, 100)).unwrap_or(10);
@@ -810,7 +959,7 @@ impl Session {
                 job
             })
             .collect();
-        (jobs, i64::try_from(matching.len()).unwrap_or(i64::MAX))
+        Ok((jobs, i64::try_from(matching.len()).unwrap_or(i64::MAX)))
     }
 
     fn poll_build(build: &mut Build, now: i64) {
@@ -838,6 +987,8 @@ impl codearts_build::stub::Build for Session {
         if body.job_name.trim().is_empty() || body.project_id.trim().is_empty() {
             return Err(bad_body("`job_name` and `project_id` must not be empty"));
         }
+        self.own_project(&body.project_id)?;
+        self.may(Act::Execute, "build jobs")?;
         let now = self.state.now();
         let mut inner = self.state.lock();
         if inner
@@ -874,7 +1025,7 @@ impl codearts_build::stub::Build for Session {
         _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::ListProjectJobsResponse> {
         let (mut jobs, mut total) =
-            self.job_list(&request.project_id, request.page_index, request.page_size);
+            self.job_list(&request.project_id, request.page_index, request.page_size)?;
         if let Some(search) = request.search.as_deref().filter(|s| !s.is_empty()) {
             jobs.retain(|j| j.job_name.as_deref().is_some_and(|n| n.contains(search)));
             total = i64::try_from(jobs.len()).unwrap_or(0);
@@ -890,7 +1041,7 @@ impl codearts_build::stub::Build for Session {
         _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::ShowJobListByProjectIdResponse> {
         let (jobs, total) =
-            self.job_list(&request.project_id, request.page_index, request.page_size);
+            self.job_list(&request.project_id, request.page_index, request.page_size)?;
         Ok(b::ShowJobListByProjectIdResponse::new()
             .set_jobs(jobs)
             .set_total(total))
@@ -903,7 +1054,7 @@ impl codearts_build::stub::Build for Session {
     ) -> codearts_build::Result<b::ShowJobInfoResponse> {
         let now = self.state.now();
         let mut inner = self.state.lock();
-        let job = self.job_in(&mut inner, &request.job_id)?.clone();
+        let job = self.job_in(&mut inner, &request.job_id, Act::View)?.clone();
         let perm = State::permission(&inner, &job.id, self.caller.role_id, now);
         let mut result = b::ShowJobInfoResult::new()
             .set_id(job.id.clone())
@@ -936,7 +1087,7 @@ impl codearts_build::stub::Build for Session {
         _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::ListJobConfigResponse> {
         let mut inner = self.state.lock();
-        let job = self.job_in(&mut inner, &request.job_id)?;
+        let job = self.job_in(&mut inner, &request.job_id, Act::View)?;
         Ok(b::ListJobConfigResponse::new()
             .set_result(job.config.clone())
             .set_status("success"))
@@ -953,14 +1104,7 @@ impl codearts_build::stub::Build for Session {
         let now = self.state.now();
         let polls = self.state.polls_until_done;
         let mut inner = self.state.lock();
-        let perm = State::permission(&inner, &body.job_id, self.caller.role_id, now);
-        let job = self.job_in(&mut inner, &body.job_id)?;
-        if !perm.execute || perm.forbidden {
-            return Err(forbidden(format!(
-                "role {} may not execute job `{}`",
-                self.caller.role_id, job.id
-            )));
-        }
+        let job = self.job_in(&mut inner, &body.job_id, Act::Execute)?;
         let number = i64::try_from(job.builds.len()).unwrap_or(0) + 1;
         let done = polls == 0;
         job.builds.push(Build {
@@ -987,7 +1131,7 @@ impl codearts_build::stub::Build for Session {
     ) -> codearts_build::Result<b::ShowJobStatusResponse> {
         let now = self.state.now();
         let mut inner = self.state.lock();
-        let job = self.job_in(&mut inner, &request.job_id)?;
+        let job = self.job_in(&mut inner, &request.job_id, Act::View)?;
         let running = match job.builds.last_mut() {
             Some(build) => {
                 Session::poll_build(build, now);
@@ -1005,7 +1149,7 @@ impl codearts_build::stub::Build for Session {
     ) -> codearts_build::Result<b::StopBuildJobResponse> {
         let now = self.state.now();
         let mut inner = self.state.lock();
-        let job = self.job_in(&mut inner, &request.job_id)?;
+        let job = self.job_in(&mut inner, &request.job_id, Act::Execute)?;
         let build = job
             .builds
             .iter_mut()
@@ -1030,7 +1174,7 @@ impl codearts_build::stub::Build for Session {
         _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::ShowListHistoryResponse> {
         let mut inner = self.state.lock();
-        let job = self.job_in(&mut inner, &request.job_id)?;
+        let job = self.job_in(&mut inner, &request.job_id, Act::View)?;
         let offset = usize::try_from(request.offset.max(0)).unwrap_or(0);
         let limit = usize::try_from(request.limit.clamp(1, 100)).unwrap_or(10);
         let records = job
@@ -1062,16 +1206,11 @@ impl codearts_build::stub::Build for Session {
         request: b::DeleteBuildJobRequest,
         _options: codearts_transport::RequestOptions,
     ) -> codearts_build::Result<b::DeleteBuildJobResponse> {
-        let now = self.state.now();
         let mut inner = self.state.lock();
-        let perm = State::permission(&inner, &request.job_id, self.caller.role_id, now);
-        let project_id = self.job_in(&mut inner, &request.job_id)?.project_id.clone();
-        if !perm.delete {
-            return Err(forbidden(format!(
-                "role {} may not delete job `{}`",
-                self.caller.role_id, request.job_id
-            )));
-        }
+        let project_id = self
+            .job_in(&mut inner, &request.job_id, Act::Delete)?
+            .project_id
+            .clone();
         inner.jobs.remove(&request.job_id);
         inner
             .permissions
@@ -1092,7 +1231,7 @@ impl codearts_build::stub::Build for Session {
     ) -> codearts_build::Result<b::ShowProjectJobPermissionResponse> {
         let now = self.state.now();
         let mut inner = self.state.lock();
-        let job = self.job_in(&mut inner, &request.job_id)?;
+        let job = self.job_in(&mut inner, &request.job_id, Act::View)?;
         if job.project_id != request.project_id {
             return Err(not_found("build job", &request.job_id));
         }
@@ -1122,7 +1261,7 @@ impl codearts_build::stub::Build for Session {
     ) -> codearts_build::Result<b::ShowJobRolePermissionResponse> {
         let now = self.state.now();
         let mut inner = self.state.lock();
-        self.job_in(&mut inner, &request.job_id)?;
+        self.job_in(&mut inner, &request.job_id, Act::View)?;
         let mut roles: Vec<i64> = vec![3, 4, 5, 6, 7, 8];
         for (job, role) in inner.permissions.keys() {
             if job == &request.job_id && !roles.contains(role) {
@@ -1167,7 +1306,7 @@ impl codearts_build::stub::Build for Session {
         let now = self.state.now();
         let mut inner = self.state.lock();
         for id in &job_ids {
-            self.job_in(&mut inner, id)?;
+            self.job_in(&mut inner, id, Act::Manage)?;
         }
         for perm in &permissions {
             if perm.role_id.is_none() {

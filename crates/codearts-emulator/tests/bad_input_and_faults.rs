@@ -112,7 +112,7 @@ async fn bad_input_is_a_4xx_in_the_service_shape() {
         ),
         (
             "GET",
-            "/v1/job/permission?project_id=a".to_owned(),
+            format!("/v1/job/permission?project_id={p}"),
             "",
             400,
             "job_id",

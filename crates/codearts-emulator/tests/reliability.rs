@@ -75,7 +75,13 @@ async fn fault_soak_ten_thousand_calls() {
     .iter()
     .try_fold(Faults::none().seed(2026), |f, rule| f.parse_rule(rule))
     .unwrap();
-    let emu = Emulator::builder().faults(faults).start().await.unwrap();
+    // The checks below read every attempt back from the log: keep more than the default.
+    let emu = Emulator::builder()
+        .faults(faults)
+        .log_capacity(100_000)
+        .start()
+        .await
+        .unwrap();
     let http = ReqwestClient::new().unwrap();
     let retry = RetryConfig::default()
         .with_max_attempts(6)
