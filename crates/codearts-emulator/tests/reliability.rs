@@ -156,9 +156,12 @@ async fn fault_soak_ten_thousand_calls() {
         tally.post_err,
         http.in_flight()
     );
+    // The rules fault about 22% of GET and 25% of POST attempts; retried attempts dilute that
+    // to about 20%. The check is that the soak really ran under heavy faults, with a margin
+    // for the scheduling of 64 concurrent calls, not an estimate of the rate.
     assert!(
-        faulted * 100 >= log.len() * 20,
-        "one attempt in five is faulted"
+        faulted * 100 >= log.len() * 15,
+        "at least one attempt in seven is faulted"
     );
     assert!(
         tally.get_ok * 100 >= gets * 98,
