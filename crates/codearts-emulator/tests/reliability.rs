@@ -61,7 +61,7 @@ async fn fault_soak_ten_thousand_calls() {
         "show_pipeline_detail=503:0.07",
         "show_pipeline_detail=429-0:0.04",
         "show_pipeline_detail=reset:0.04",
-        "show_pipeline_detail=latency-400ms:0.03",
+        "show_pipeline_detail=latency-1500ms:0.03",
         "show_pipeline_detail=502:0.03",
         "show_pipeline_detail=truncate:0.02",
         "show_pipeline_detail=malformed:0.005",
@@ -69,7 +69,7 @@ async fn fault_soak_ten_thousand_calls() {
         "create_pipeline_new=503-after:0.05",
         "create_pipeline_new=reset:0.05",
         "create_pipeline_new=reset-after:0.04",
-        "create_pipeline_new=latency-400ms:0.03",
+        "create_pipeline_new=latency-1500ms:0.03",
         "create_pipeline_new=truncate:0.02",
     ]
     .iter()
@@ -85,7 +85,7 @@ async fn fault_soak_ten_thousand_calls() {
     let http = ReqwestClient::new().unwrap();
     let retry = RetryConfig::default()
         .with_max_attempts(6)
-        .with_attempt_timeout(Duration::from_millis(150))
+        .with_attempt_timeout(Duration::from_millis(750))
         .with_backoff(
             Backoff::builder()
                 .initial(Duration::from_millis(2))
@@ -139,7 +139,7 @@ async fn fault_soak_ten_thousand_calls() {
         .await;
 
     // Requests the client gave up on may still be sleeping in the emulator: let them finish.
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
     let tally = std::mem::take(&mut *tally.lock().unwrap());
     let gets = CALLS - creates;
     let get_errors: usize = tally.get_err.values().sum();
