@@ -29,6 +29,7 @@ pub mod error_body;
 pub mod multipart;
 mod operation;
 pub mod paging;
+pub mod redirect;
 #[cfg(feature = "reqwest")]
 mod reqwest_client;
 pub mod retry;
@@ -44,6 +45,7 @@ pub use operation::{
     decode_json, execute, execute_streaming, Endpoint, OperationRequest, RawResponse,
     StreamingResponse, DEFAULT_BODY_LIMIT,
 };
+pub use redirect::Anonymous;
 #[cfg(feature = "reqwest")]
 pub use reqwest_client::{
     ReqwestClient, ReqwestClientBuilder, DEFAULT_MAX_IN_FLIGHT, DEFAULT_USER_AGENT,
