@@ -190,7 +190,9 @@ impl TokenProvider {
     /// IAM refusing the request is an [`ErrorKind::Auth`] error carrying IAM's status, and its
     /// code and message (directly for a 401, in the message and the source otherwise); an
     /// answer without `X-Subject-Token` or with an unreadable `token.expires_at` is
-    /// [`ErrorKind::Auth`] too. Connection failures keep their own kind.
+    /// [`ErrorKind::Auth`] too. Connection failures keep their own kind. IAM answering with a
+    /// redirect is an [`ErrorKind::Redirect`] error: the exchange never follows one, so the
+    /// password goes to the IAM endpoint and nowhere else.
     pub async fn token(&self) -> Result<SecretString, Error> {
         let mut state = self.state.lock().await;
         if let Some(cached) = state.as_ref() {
@@ -297,8 +299,17 @@ impl TokenProvider {
 }
 
 /// Makes every refusal by IAM an [`ErrorKind::Auth`] error; a 401 already is one and keeps
-/// IAM's code and message as they are.
+/// IAM's code and message as they are. A redirect stays an [`ErrorKind::Redirect`] error,
+/// saying that IAM sent it.
 fn iam_error(error: Error) -> Error {
+    if error.kind() == ErrorKind::Redirect {
+        return Error::new(
+            ErrorKind::Redirect,
+            format!("IAM did not issue a token: {}", error.message()),
+        )
+        .with_status(error.status().unwrap_or(http::StatusCode::FOUND))
+        .with_request_id(error.request_id().map(str::to_owned));
+    }
     if error.kind() != ErrorKind::Service {
         return error;
     }
