@@ -432,12 +432,13 @@ impl HttpClient for RetryLayer {
                 Some(limit) => match tokio::time::timeout(limit, send).await {
                     Ok(result) => result,
                     Err(_) => {
-                        let what = if Some(limit) == config.attempt_timeout {
-                            "attempt"
+                        // Name the limit the caller set, not what was left of it.
+                        let (what, shown) = if Some(limit) == config.attempt_timeout {
+                            ("attempt", limit)
                         } else {
-                            "operation"
+                            ("operation", config.operation_timeout.unwrap_or(limit))
                         };
-                        Err(timed_out(what, limit))
+                        Err(timed_out(what, shown))
                     }
                 },
                 None => send.await,
