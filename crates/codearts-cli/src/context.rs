@@ -94,13 +94,18 @@ impl Globals {
             Some(AuthMode::Token) => hidden.extend([ENV_AK, ENV_SK, ENV_SECURITY_TOKEN]),
             None => {}
         }
-        let mut chain = CredentialsChain::new().with_env_lookup(move |name| {
-            if hidden.contains(&name) {
-                None
-            } else {
-                std::env::var(name).ok()
-            }
-        });
+        let mut chain = CredentialsChain::new()
+            .with_env_lookup(move |name| {
+                if hidden.contains(&name) {
+                    None
+                } else {
+                    std::env::var(name).ok()
+                }
+            })
+            // The chain gives each warning once per process, however often it resolves.
+            .with_warning_hook(|message| {
+                eprintln!("warning: {}", crate::output::escape_control(message));
+            });
         if let Some(section) = &self.profile {
             chain = chain.with_profile_section(section.clone());
         }

@@ -255,3 +255,40 @@ async fn the_largest_timeouts_do_not_panic() {
         assert_eq!(out.code, 0, "{huge}: {out:?}");
     }
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_credentials_file_others_may_read_is_used_with_one_warning() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = crate::common::temp_dir("perm");
+    let file = dir.join("credentials");
+    std::fs::write(
+        &file,
+        format!(
+            "[basic]\nak = {}\nsk = {}\n",
+            codearts_testkit::TEST_AK,
+            codearts_testkit::TEST_SK
+        ),
+    )
+    .unwrap();
+    for (mode, warned) in [(0o600, false), (0o640, true), (0o604, true)] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let server = TestServer::start().await;
+        server.reply(Reply::json(200, r#"{"pipelines":[],"total":0}"#));
+        let mut cmd = crate::common::bare();
+        cmd.env("HUAWEICLOUD_SDK_CREDENTIALS_FILE", &file)
+            .args(["pipeline", "list-pipelines", "--endpoint", &server.url()])
+            .args(["--project-id", "p1"]);
+        let out = run(cmd).await;
+        assert_eq!(out.code, 0, "{mode:o}: {out:?}");
+        server
+            .single_request()
+            .assert_signed_by(codearts_testkit::TEST_AK);
+        let warnings = out.stderr.matches("warning: ").count();
+        assert_eq!(warnings, usize::from(warned), "{mode:o}: {}", out.stderr);
+        if warned {
+            assert!(out.stderr.contains("chmod 600"), "{}", out.stderr);
+        }
+    }
+}
