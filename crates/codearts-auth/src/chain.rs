@@ -25,6 +25,10 @@
 //! `domain_id` (read in `global` sections) and `iam_endpoint`. Comments start with `#` or `;`,
 //! keys are case-insensitive, `[DEFAULT]` values apply to every section and `%%` stands for `%`,
 //! as in Python's `configparser`.
+//!
+//! On Unix, a profile file that group or others may access is still used, but a warning goes
+//! to the chain's warning hook (by default `tracing::warn!`), once per file and process, as
+//! ssh does for keys: `chmod 600` the file.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -64,6 +68,48 @@ pub const ENV_TOKEN: &str = "HUAWEICLOUD_SDK_TOKEN";
 /// Looks up an environment variable; injectable so tests need not touch the process
 /// environment.
 pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Receives warnings about credentials that are used but exposed (a profile file others may
+/// read); see [`CredentialsChain::with_warning_hook`].
+pub type WarningHook = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Warnings already given, so each is given once per process however often a chain resolves.
+static WARNED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Warns through `hook`, once per process, when group or others may access the file at
+/// `path`. Unix only: elsewhere permissions are not modes.
+fn warn_if_exposed(path: &Path, hook: &WarningHook) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(metadata) = std::fs::metadata(path) else {
+            return;
+        };
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o077 == 0 {
+            return;
+        }
+        {
+            let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+            if warned.iter().any(|p| p == path) {
+                return;
+            }
+            warned.push(path.to_path_buf());
+        }
+        hook(&format!(
+            "the credentials file `{}` may be read by group or others (mode {mode:03o}); \
+             it is used, but run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        ));
+    }
+    #[cfg(not(unix))]
+    let _ = (path, hook);
+}
+
+fn default_warning_hook() -> WarningHook {
+    Arc::new(|message| tracing::warn!("{message}"))
+}
 
 /// The process environment as an [`EnvLookup`].
 pub fn process_env() -> EnvLookup {
@@ -428,6 +474,7 @@ pub struct CredentialsChain {
     section: String,
     iam_endpoint: Option<Endpoint>,
     region: Option<String>,
+    warn: WarningHook,
 }
 
 impl Default for CredentialsChain {
@@ -446,7 +493,15 @@ impl CredentialsChain {
             section: "basic".to_owned(),
             iam_endpoint: None,
             region: None,
+            warn: default_warning_hook(),
         }
+    }
+
+    /// Sends warnings (a profile file others may read) to `hook` instead of
+    /// `tracing::warn!`; a command line prints them on stderr.
+    pub fn with_warning_hook(mut self, hook: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.warn = Arc::new(hook);
+        self
     }
 
     /// Uses `credentials` before looking anywhere else.
@@ -511,6 +566,7 @@ impl CredentialsChain {
         } {
             profile_endpoint = profile.iam_endpoint;
             let path = profile_path.clone().unwrap_or_default();
+            warn_if_exposed(&path, &self.warn);
             (profile.credentials, CredentialsSource::Profile(path))
         } else {
             let profile = match &profile_path {

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use codearts_transport::error_body::ServiceErrorBody;
+use codearts_transport::redirect::{is_anonymous, strip_credentials};
 use codearts_transport::{
     clone_request, Body, Endpoint, Error, HttpClient, Request, Response, SharedHttpClient,
 };
@@ -38,6 +39,9 @@ impl fmt::Debug for Mode {
 /// Wraps a client and authenticates each request on its way out: signs it with an AK/SK pair
 /// (a fresh `X-Sdk-Date` each time, so put retries outside this layer), or sets
 /// `X-Auth-Token` from a [`TokenProvider`] or a [`StaticToken`].
+///
+/// A request marked [`codearts_transport::Anonymous`] (a download redirected to another
+/// origin) is passed on with every credential header removed and none added.
 pub struct AuthLayer {
     inner: SharedHttpClient,
     mode: Mode,
@@ -145,8 +149,13 @@ impl AuthLayer {
         moved.unwrap_or(now)
     }
 
-    /// Adds authentication to `request` without sending it.
+    /// Adds authentication to `request` without sending it; to a request marked
+    /// [`codearts_transport::Anonymous`], none (and any credential header is removed).
     pub async fn authorize(&self, request: &mut Request) -> Result<(), Error> {
+        if is_anonymous(request) {
+            strip_credentials(request.headers_mut());
+            return Ok(());
+        }
         match &self.mode {
             Mode::Sign(credentials) => {
                 // A request may come back for another attempt: sign it afresh.
@@ -247,7 +256,8 @@ impl HttpClient for AuthLayer {
     /// token or adopts the service's clock and sends the request once more; never twice.
     async fn send(&self, request: Request) -> Result<Response, Error> {
         // Only refreshable modes may need the request again.
-        let again = (!matches!(self.mode, Mode::Static(_))).then(|| clone_request(&request));
+        let again = (!matches!(self.mode, Mode::Static(_)) && !is_anonymous(&request))
+            .then(|| clone_request(&request));
         let mut first = request;
         self.authorize(&mut first).await?;
         let token_sent = Self::token_of(&first);

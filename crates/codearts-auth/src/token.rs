@@ -190,7 +190,9 @@ impl TokenProvider {
     /// IAM refusing the request is an [`ErrorKind::Auth`] error carrying IAM's status, and its
     /// code and message (directly for a 401, in the message and the source otherwise); an
     /// answer without `X-Subject-Token` or with an unreadable `token.expires_at` is
-    /// [`ErrorKind::Auth`] too. Connection failures keep their own kind.
+    /// [`ErrorKind::Auth`] too. Connection failures keep their own kind. IAM answering with a
+    /// redirect is an [`ErrorKind::Redirect`] error: the exchange never follows one, so the
+    /// password goes to the IAM endpoint and nowhere else.
     pub async fn token(&self) -> Result<SecretString, Error> {
         let mut state = self.state.lock().await;
         if let Some(cached) = state.as_ref() {
@@ -297,8 +299,17 @@ impl TokenProvider {
 }
 
 /// Makes every refusal by IAM an [`ErrorKind::Auth`] error; a 401 already is one and keeps
-/// IAM's code and message as they are.
+/// IAM's code and message as they are. A redirect stays an [`ErrorKind::Redirect`] error,
+/// saying that IAM sent it.
 fn iam_error(error: Error) -> Error {
+    if error.kind() == ErrorKind::Redirect {
+        return Error::new(
+            ErrorKind::Redirect,
+            format!("IAM did not issue a token: {}", error.message()),
+        )
+        .with_status(error.status().unwrap_or(http::StatusCode::FOUND))
+        .with_request_id(error.request_id().map(str::to_owned));
+    }
     if error.kind() != ErrorKind::Service {
         return error;
     }
@@ -322,13 +333,15 @@ fn iam_error(error: Error) -> Error {
 
 fn parse_expiry(text: &str) -> Option<SystemTime> {
     let dt = OffsetDateTime::parse(text, &Rfc3339).ok()?;
-    let nanos = dt.unix_timestamp_nanos();
-    if nanos >= 0 {
-        let nanos = u64::try_from(nanos).ok()?;
-        UNIX_EPOCH.checked_add(Duration::from_nanos(nanos))
+    // Seconds and nanoseconds apart: nanoseconds since 1970 overflow u64 after year 2554.
+    let secs = dt.unix_timestamp();
+    let subsec = Duration::from_nanos(u64::from(dt.nanosecond()));
+    if secs >= 0 {
+        UNIX_EPOCH.checked_add(Duration::from_secs(secs.unsigned_abs()) + subsec)
     } else {
-        let nanos = u64::try_from(-nanos).ok()?;
-        UNIX_EPOCH.checked_sub(Duration::from_nanos(nanos))
+        UNIX_EPOCH
+            .checked_sub(Duration::from_secs(secs.unsigned_abs()))?
+            .checked_add(subsec)
     }
 }
 
@@ -361,6 +374,17 @@ mod tests {
         let secs = t.duration_since(UNIX_EPOCH).unwrap().as_secs();
         assert_eq!(secs, 1_795_442_781);
         assert!(parse_expiry("tomorrow").is_none());
+        // Past year 2554 nanoseconds since 1970 no longer fit in a u64.
+        let far = parse_expiry("2999-01-01T00:00:00.5Z").unwrap();
+        assert_eq!(
+            far.duration_since(UNIX_EPOCH).unwrap(),
+            Duration::new(32_472_144_000, 500_000_000)
+        );
+        let before = parse_expiry("1969-12-31T23:59:59.25Z").unwrap();
+        assert_eq!(
+            UNIX_EPOCH.duration_since(before).unwrap(),
+            Duration::from_millis(750)
+        );
     }
 
     #[test]

@@ -254,3 +254,36 @@ fn iam_endpoint_sources() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_profile_others_may_read_is_used_with_one_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::{Arc, Mutex};
+
+    let file = TempFile::new("exposed", "[basic]\nak = AKFILE\nsk = skfile\n");
+    let warnings: Arc<Mutex<Vec<String>>> = Arc::default();
+    let chain = |warnings: &Arc<Mutex<Vec<String>>>| {
+        let sink = warnings.clone();
+        CredentialsChain::new()
+            .with_env_lookup(env(&[]))
+            .with_profile_path(&file.0)
+            .with_warning_hook(move |m| sink.lock().unwrap().push(m.to_owned()))
+    };
+
+    std::fs::set_permissions(&file.0, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let resolved = chain(&warnings).resolve().unwrap();
+    assert_eq!(ak_of(&resolved.credentials), "AKFILE");
+    assert!(warnings.lock().unwrap().is_empty());
+
+    std::fs::set_permissions(&file.0, std::fs::Permissions::from_mode(0o644)).unwrap();
+    for _ in 0..3 {
+        let resolved = chain(&warnings).resolve().unwrap();
+        assert_eq!(ak_of(&resolved.credentials), "AKFILE");
+    }
+    let seen = warnings.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(seen[0].contains("mode 644"), "{}", seen[0]);
+    assert!(seen[0].contains("chmod 600"), "{}", seen[0]);
+    assert!(!seen[0].contains("skfile"));
+}

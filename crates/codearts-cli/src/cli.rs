@@ -16,7 +16,12 @@ Exit codes:
   0  success
   1  the awaited run or build failed, was refused or was stopped (wait-run, wait-build)
   2  usage error, bad input or configuration, or the request failed
-  3  timed out (--timeout)";
+  3  timed out (--timeout)
+
+Limits: every request ends within --timeout if given, else 180s per call (60s per attempt);
+--body @FILE, --body - and --file read at most 64 MiB (CODEARTS_MAX_BODY_BYTES, in bytes).
+Redirects are never followed on API calls; a download follows at most 5, sending no
+credentials to another host. --endpoint must not contain user:password@.";
 
 /// The whole `codearts` command.
 pub fn command() -> Command {
@@ -76,7 +81,7 @@ fn global_args() -> Vec<Arg> {
         global("timeout")
             .value_name("DURATION")
             .value_parser(duration::parse)
-            .help("Give up after this long, e.g. 30s, 10m (exit code 3); waits default to 10m"),
+            .help("Give up after this long, e.g. 30s, 10m (exit code 3); each call defaults to 180s, waits to 10m"),
         Arg::new("debug")
             .long("debug")
             .global(true)

@@ -11,7 +11,7 @@ use codearts_auth::chain::{
 };
 use codearts_auth::{ClientBuilder, Credentials, CredentialsChain, ServiceClient};
 use codearts_transport::{
-    Error, HttpClient, Request, ReqwestClient, Response, ServiceHttp, SharedHttpClient,
+    Error, HttpClient, Request, ReqwestClient, Response, RetryConfig, ServiceHttp, SharedHttpClient,
 };
 
 use crate::output::Format;
@@ -94,13 +94,18 @@ impl Globals {
             Some(AuthMode::Token) => hidden.extend([ENV_AK, ENV_SK, ENV_SECURITY_TOKEN]),
             None => {}
         }
-        let mut chain = CredentialsChain::new().with_env_lookup(move |name| {
-            if hidden.contains(&name) {
-                None
-            } else {
-                std::env::var(name).ok()
-            }
-        });
+        let mut chain = CredentialsChain::new()
+            .with_env_lookup(move |name| {
+                if hidden.contains(&name) {
+                    None
+                } else {
+                    std::env::var(name).ok()
+                }
+            })
+            // The chain gives each warning once per process, however often it resolves.
+            .with_warning_hook(|message| {
+                eprintln!("warning: {}", crate::output::escape_control(message));
+            });
         if let Some(section) = &self.profile {
             chain = chain.with_profile_section(section.clone());
         }
@@ -147,10 +152,16 @@ impl Globals {
     /// A builder for service `C` configured from the options.
     pub fn builder<C: ServiceClient>(&self) -> Result<ClientBuilder<C>, CliError> {
         let credentials = self.credentials()?;
+        let mut retry = RetryConfig::default();
+        if let Some(timeout) = self.timeout {
+            // Each call ends by --timeout, reading the answer included.
+            retry = retry.with_operation_timeout(timeout);
+        }
         let mut builder = ClientBuilder::<C>::new()
             .credentials_chain(self.chain())
             .credentials(credentials)
-            .http_client(self.http()?);
+            .http_client(self.http()?)
+            .retry(retry);
         if let Some(region) = &self.region {
             builder = builder.region(region.clone());
         }
@@ -218,7 +229,7 @@ impl HttpClient for DebugLayer {
                     .headers()
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
-                    .map(|id| format!(", request id {id}"))
+                    .map(|id| format!(", request id {}", crate::output::escape_control(id)))
                     .unwrap_or_default()
             ),
             Err(e) => eprintln!("debug: < failed: {}", e.kind()),

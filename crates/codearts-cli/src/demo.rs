@@ -78,10 +78,16 @@ fn missing(what: &str) -> CliError {
 /// Runs the demo, printing each step to `out`.
 pub async fn run(target: &DemoTarget, out: &mut dyn Write) -> Result<DemoReport, CliError> {
     let say = |out: &mut dyn Write, line: String| {
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "{}", crate::output::escape_control(&line));
         let _ = out.flush();
     };
-    say(out, format!("codearts demo against {}", target.endpoint));
+    say(
+        out,
+        format!(
+            "codearts demo against {}",
+            codearts_transport::redirect::redact_userinfo(&target.endpoint)
+        ),
+    );
 
     // 1. Authenticate.
     let credentials = match &target.credentials {
@@ -170,7 +176,8 @@ pub async fn run(target: &DemoTarget, out: &mut dyn Write) -> Result<DemoReport,
         let pipeline = pipeline.clone();
         async move { pipeline.show_pipeline_run_detail(request).await }
     };
-    let deadline = Instant::now() + target.step_timeout;
+    // A step timeout too large for the clock is no deadline.
+    let deadline = Instant::now().checked_add(target.step_timeout);
     let (job_run_id, step_run_id, status) = loop {
         let run = detail(&pipeline).await?;
         let status = run.status.clone().unwrap_or_default();
@@ -182,7 +189,7 @@ pub async fn run(target: &DemoTarget, out: &mut dyn Write) -> Result<DemoReport,
                 "the run ended ({status}) without reaching a manual review"
             )));
         }
-        if Instant::now() >= deadline {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
             return Err(CliError::timeout(format!(
                 "the run did not reach its manual review within {}",
                 show(target.step_timeout)
@@ -219,14 +226,15 @@ pub async fn run(target: &DemoTarget, out: &mut dyn Write) -> Result<DemoReport,
                 .unwrap_or_else(|| "(not stated)".to_owned())
         ),
     );
-    let deadline = Instant::now() + target.step_timeout;
+    // A step timeout too large for the clock is no deadline.
+    let deadline = Instant::now().checked_add(target.step_timeout);
     let final_status = loop {
         let run = detail(&pipeline).await?;
         let status = run.status.clone().unwrap_or_default();
         if phase(&status) != Phase::Running {
             break status;
         }
-        if Instant::now() >= deadline {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
             return Err(CliError::timeout(format!(
                 "the run did not end within {} of the rejection (still {status})",
                 show(target.step_timeout)

@@ -19,7 +19,7 @@
 #![warn(missing_docs)]
 
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use clap::ArgMatches;
 use codearts_build::BuildClient;
@@ -69,7 +69,8 @@ where
     match runtime.block_on(dispatch(&matches)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Messages quote servers (error_msg, request ids, Locations): no raw controls.
+            eprintln!("error: {}", output::escape_control(&e.message));
             e.code
         }
     }
@@ -115,6 +116,12 @@ where
     match globals.timeout {
         None => work.await,
         Some(limit) => match tokio::time::timeout(limit, work).await {
+            // The SDK's own operation deadline (set from --timeout) usually fires first.
+            Ok(Err(e)) if e.code == EXIT_TIMEOUT => Err(CliError::timeout(format!(
+                "timed out after {} ({})",
+                duration::show(limit),
+                e.message
+            ))),
             Ok(result) => result,
             Err(_) => Err(CliError::timeout(format!(
                 "timed out after {}",
@@ -148,12 +155,18 @@ async fn operation(
                 })?),
                 None => Box::new(std::io::stdout().lock()),
             };
+            // Raw bytes to a file or a pipe; on a terminal, text with controls escaped.
+            let to_terminal = input.output_file().is_none() && std::io::stdout().is_terminal();
             let mut written = 0usize;
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk?;
                 written += chunk.len();
-                sink.write_all(&chunk)
-                    .map_err(|e| CliError::failure(format!("writing the download: {e}")))?;
+                let result = if to_terminal {
+                    sink.write_all(output::escape_bytes(&chunk).as_bytes())
+                } else {
+                    sink.write_all(&chunk)
+                };
+                result.map_err(|e| CliError::failure(format!("writing the download: {e}")))?;
             }
             sink.flush()
                 .map_err(|e| CliError::failure(format!("writing the download: {e}")))?;

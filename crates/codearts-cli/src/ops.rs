@@ -244,8 +244,9 @@ impl<'a> Input<'a> {
         let Some(path) = self.matches.get_one::<String>(flag) else {
             return Ok(None);
         };
-        let data = std::fs::read(path)
+        let file = std::fs::File::open(path)
             .map_err(|e| CliError::usage(format!("--{flag}: cannot read `{path}`: {e}")))?;
+        let data = read_capped(file, &format!("--{flag} {path}"))?;
         let name = Path::new(path)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -262,20 +263,62 @@ impl<'a> Input<'a> {
     }
 }
 
-/// The text of a `--body` argument: the JSON itself, `@FILE`, or `-` for stdin.
-pub fn read_body_arg(arg: &str) -> Result<String, CliError> {
-    if arg == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| CliError::usage(format!("--body -: cannot read stdin: {e}")))?;
-        Ok(text)
-    } else if let Some(path) = arg.strip_prefix('@') {
-        std::fs::read_to_string(path)
-            .map_err(|e| CliError::usage(format!("--body @{path}: cannot read the file: {e}")))
-    } else {
-        Ok(arg.to_owned())
+/// The most bytes `--body @FILE`, `--body -` and `--file` read unless
+/// [`ENV_MAX_BODY_BYTES`] says otherwise (64 MiB).
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The environment variable that changes [`DEFAULT_MAX_BODY_BYTES`], in bytes.
+pub const ENV_MAX_BODY_BYTES: &str = "CODEARTS_MAX_BODY_BYTES";
+
+/// The request body limit: [`ENV_MAX_BODY_BYTES`] if set, else the default.
+pub fn max_body_bytes() -> Result<u64, CliError> {
+    match std::env::var(ENV_MAX_BODY_BYTES) {
+        Err(_) => Ok(DEFAULT_MAX_BODY_BYTES),
+        Ok(text) => text.trim().parse::<u64>().map_err(|_| {
+            CliError::usage(format!(
+                "{ENV_MAX_BODY_BYTES} must be a number of bytes, e.g. 67108864"
+            ))
+        }),
     }
+}
+
+/// Reads `reader` to the end, refusing more than the request body limit; reading stops just
+/// past the limit, so an endless source (`/dev/zero`, a pipe) ends quickly.
+pub fn read_capped(reader: impl Read, what: &str) -> Result<Vec<u8>, CliError> {
+    let limit = max_body_bytes()?;
+    let mut data = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(|e| CliError::usage(format!("{what}: cannot read: {e}")))?;
+    if data.len() as u64 > limit {
+        return Err(CliError::usage(format!(
+            "{what}: larger than the request body limit of {limit} bytes (set \
+             {ENV_MAX_BODY_BYTES} to change it)"
+        )));
+    }
+    Ok(data)
+}
+
+/// The text of a `--body` argument: the JSON itself, `@FILE`, or `-` for stdin; files and
+/// stdin are read up to the request body limit ([`max_body_bytes`]).
+pub fn read_body_arg(arg: &str) -> Result<String, CliError> {
+    let (what, data) = if arg == "-" {
+        (
+            "--body -",
+            read_capped(std::io::stdin().lock(), "--body -")?,
+        )
+    } else if let Some(path) = arg.strip_prefix('@') {
+        let file = std::fs::File::open(path)
+            .map_err(|e| CliError::usage(format!("--body @{path}: cannot read the file: {e}")))?;
+        (
+            "--body @FILE",
+            read_capped(file, &format!("--body @{path}"))?,
+        )
+    } else {
+        return Ok(arg.to_owned());
+    };
+    String::from_utf8(data).map_err(|_| CliError::usage(format!("{what}: the body is not UTF-8")))
 }
 
 /// Decodes a body, naming the field that does not fit.

@@ -28,16 +28,71 @@ impl Format {
 }
 
 /// `value` rendered in `format`, ending with a newline.
+///
+/// Nothing a server sent reaches the terminal as a control character: JSON escapes C0 and
+/// this adds DEL and C1 (which serde_json leaves as they are), YAML quotes such strings the
+/// same way, and table cells replace them with spaces.
 pub fn render(value: &Value, format: Format) -> String {
     match format {
         Format::Json => {
             let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
             text.push('\n');
-            text
+            escape_json_text(text)
         }
-        Format::Yaml => yaml(value),
+        Format::Yaml => escape_json_text(yaml(value)),
         Format::Table => table(value),
     }
+}
+
+/// True for the characters a terminal may act on: C0 controls, DEL and C1 controls.
+fn is_terminal_control(c: char) -> bool {
+    c.is_control()
+}
+
+/// `text` with every control character but newline and tab shown as an escape (`\x1b`), so
+/// that text from a server cannot move the cursor, retitle the window or clear the screen.
+pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| is_terminal_control(c) && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_terminal_control(c) && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Escapes DEL and C1 characters as `\u00XX` in JSON (or YAML double-quoted) text, where
+/// they can only appear inside strings.
+fn escape_json_text(text: String) -> String {
+    if !text.chars().any(is_terminal_control_beyond_c0) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_terminal_control_beyond_c0(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn is_terminal_control_beyond_c0(c: char) -> bool {
+    is_terminal_control(c) && c as u32 >= 0x7f
+}
+
+/// Bytes from a server for a terminal: shown as text with control characters escaped.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    escape_control(&String::from_utf8_lossy(bytes)).into_owned()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -219,7 +274,10 @@ fn list_table(rows: &[Value]) -> String {
             }
         }
     }
-    let header = columns.iter().map(|c| c.to_uppercase()).collect();
+    let header = columns
+        .iter()
+        .map(|c| one_line(&c.to_uppercase()))
+        .collect();
     let body = rows
         .iter()
         .map(|row| {
@@ -249,8 +307,15 @@ fn flatten(value: &Value, prefix: String, out: &mut Vec<(String, String)>) {
                 flatten(v, format!("{prefix}[{i}]"), out);
             }
         }
-        other => out.push((prefix, cell(other))),
+        other => out.push((one_line(&prefix), cell(other))),
     }
+}
+
+/// Field names come from the server too: one line, no control characters.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 fn cell(value: &Value) -> String {
@@ -381,6 +446,32 @@ list:
         assert_eq!(lines[1], "p1  build");
         assert!(lines[2].contains("a very long name that goes well past th…"));
         assert!(lines[2].ends_with("RUNNING"));
+    }
+
+    #[test]
+    fn nothing_from_a_server_reaches_the_terminal_as_a_control() {
+        let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{7f}\u{9b}31m";
+        let v = json!({ hostile: hostile, "list": [{ hostile: hostile }] });
+        for format in [Format::Json, Format::Yaml, Format::Table] {
+            let text = render(&v, format);
+            assert!(
+                !text.chars().any(|c| c.is_control() && c != '\n'),
+                "{format:?}: {text:?}"
+            );
+        }
+        let flat = json!({ hostile: 1 });
+        assert!(!table(&flat).chars().any(|c| c.is_control() && c != '\n'));
+        // JSON stays JSON: the escapes read back as the same string.
+        let back: Value = serde_json::from_str(&render(&v, Format::Json)).unwrap();
+        assert_eq!(back, v);
+        assert_eq!(
+            escape_control("a\u{1b}[2Jb\n\tc\u{9b}"),
+            "a\\x1b[2Jb\n\tc\\x9b"
+        );
+        assert!(matches!(
+            escape_control("plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

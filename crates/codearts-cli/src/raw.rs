@@ -1,6 +1,6 @@
 //! `codearts raw METHOD PATH`: an authenticated request to any endpoint.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use clap::ArgMatches;
 use codearts_auth::AuthLayer;
@@ -76,11 +76,19 @@ pub async fn run(globals: &Globals, matches: &ArgMatches) -> Result<u8, CliError
         .and_then(|v| v.to_str().ok())
         .map(|id| format!(" (request id {id})"))
         .unwrap_or_default();
-    eprintln!("HTTP {}{request_id}", parts.status);
+    eprintln!(
+        "HTTP {}{}",
+        parts.status,
+        output::escape_control(&request_id)
+    );
     let mut stdout = std::io::stdout().lock();
     match serde_json::from_slice::<serde_json::Value>(&body) {
         Ok(value) if !body.is_empty() => {
             let _ = stdout.write_all(output::render(&value, globals.output).as_bytes());
+        }
+        // Raw bytes to a file or a pipe; on a terminal, text with controls escaped.
+        _ if stdout.is_terminal() => {
+            let _ = stdout.write_all(output::escape_bytes(&body).as_bytes());
         }
         _ => {
             let _ = stdout.write_all(&body);

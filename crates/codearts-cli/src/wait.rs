@@ -79,6 +79,8 @@ impl Progress {
 
     /// Shows `state` after `elapsed`.
     pub fn update(&mut self, state: &str, elapsed: Duration) {
+        // The state quotes the server's statuses and step names.
+        let state = &*crate::output::escape_control(state);
         let mut err = std::io::stderr().lock();
         if self.tty {
             let _ = write!(err, "\r\x1b[2K{state} ({})", show(elapsed));
@@ -219,10 +221,16 @@ where
     Fut: std::future::Future<Output = Result<(Phase, String, serde_json::Value), CliError>>,
 {
     let started = Instant::now();
-    let deadline = started + poll.timeout;
+    // A timeout too large for the clock (`--timeout 9223372036854775807`) is no deadline.
+    let deadline = started.checked_add(poll.timeout);
+    let left = || {
+        deadline.map_or(Duration::MAX, |d| {
+            d.saturating_duration_since(Instant::now())
+        })
+    };
     let mut last_state = String::from("no answer yet");
     loop {
-        let remaining = deadline.saturating_duration_since(Instant::now());
+        let remaining = left();
         let timed_out = || {
             CliError::timeout(format!(
                 "timed out after {} waiting for {what} (last seen: {last_state})",
@@ -253,7 +261,7 @@ where
             }
             Phase::Running => {}
         }
-        let remaining = deadline.saturating_duration_since(Instant::now());
+        let remaining = left();
         if remaining.is_zero() {
             progress.finish();
             return Err(CliError::timeout(format!(

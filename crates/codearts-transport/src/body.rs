@@ -55,6 +55,11 @@ impl Body {
         }
     }
 
+    /// True when the body is still arriving (not held whole in memory).
+    pub(crate) fn is_stream(&self) -> bool {
+        matches!(self.inner, Inner::Stream(_))
+    }
+
     /// The body as a stream of chunks, however it arrived.
     pub fn into_stream(self) -> ByteStream {
         match self.inner {

@@ -43,15 +43,17 @@ impl<T: HttpClient + ?Sized> HttpClient for Box<T> {
     }
 }
 
-/// Copies a request for another attempt: method, URI, version, headers and body.
+/// Copies a request for another attempt: method, URI, version, headers, body and extensions.
 ///
-/// The body is reference-counted, so this is cheap. Extensions are not copied.
+/// The body is reference-counted, so this is cheap. Extensions are copied because layers
+/// read them on every attempt (a redirect hop marked [`crate::Anonymous`] must stay so).
 pub fn clone_request(request: &Request) -> Request {
     let mut copy = http::Request::new(request.body().clone());
     *copy.method_mut() = request.method().clone();
     *copy.uri_mut() = request.uri().clone();
     *copy.version_mut() = request.version();
     *copy.headers_mut() = request.headers().clone();
+    *copy.extensions_mut() = request.extensions().clone();
     copy
 }
 

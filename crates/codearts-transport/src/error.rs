@@ -38,6 +38,9 @@ pub enum ErrorKind {
     BodyTooLarge,
     /// The client's stub does not implement this operation (a mock that was not told about it).
     Unimplemented,
+    /// The service answered with a redirect the SDK does not follow: any 3xx on an API call,
+    /// a redirect of a download that is not a `GET`, or too many hops.
+    Redirect,
 }
 
 impl fmt::Display for ErrorKind {
@@ -53,6 +56,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Config => "invalid configuration",
             ErrorKind::BodyTooLarge => "response body too large",
             ErrorKind::Unimplemented => "not implemented",
+            ErrorKind::Redirect => "redirected",
         })
     }
 }

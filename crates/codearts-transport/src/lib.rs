@@ -31,6 +31,7 @@ pub mod multipart;
 mod operation;
 pub mod options;
 pub mod paging;
+pub mod redirect;
 #[cfg(feature = "reqwest")]
 mod reqwest_client;
 pub mod retry;
@@ -48,6 +49,7 @@ pub use operation::{
     StreamingResponse, DEFAULT_BODY_LIMIT,
 };
 pub use options::RequestOptions;
+pub use redirect::Anonymous;
 #[cfg(feature = "reqwest")]
 pub use reqwest_client::{
     ReqwestClient, ReqwestClientBuilder, DEFAULT_MAX_IN_FLIGHT, DEFAULT_USER_AGENT,

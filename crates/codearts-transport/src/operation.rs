@@ -25,7 +25,13 @@ impl Endpoint {
     /// Parses an endpoint such as `https://cloudbuild-ext.cn-north-4.myhuaweicloud.com` or
     /// `http://127.0.0.1:8080`. Only `http` and `https` are accepted; a query or fragment is not.
     pub fn parse(url: &str) -> Result<Self, Error> {
-        let bad = |why: &str| Error::config(format!("endpoint `{url}` is not valid: {why}"));
+        // The message never repeats a password given as URL user-info.
+        let bad = |why: &str| {
+            Error::config(format!(
+                "endpoint `{}` is not valid: {why}",
+                crate::redirect::redact_userinfo(url)
+            ))
+        };
         let uri: http::Uri = url.parse().map_err(|_| bad("not a URL"))?;
         match uri.scheme_str() {
             Some("http") | Some("https") => {}
@@ -36,7 +42,10 @@ impl Endpoint {
             return Err(bad("there is no host"));
         }
         if authority.as_str().contains('@') {
-            return Err(bad("credentials do not belong in an endpoint"));
+            return Err(bad(
+                "user-info (`user:password@`) does not belong in an endpoint; give credentials \
+                 through the environment or the credentials file",
+            ));
         }
         if uri.query().is_some() || url.contains('#') {
             return Err(bad("an endpoint has no query or fragment"));
@@ -311,14 +320,21 @@ impl StreamingResponse {
     }
 }
 
-/// Sends `request` and reads the whole answer: a success becomes a [`RawResponse`], any other
-/// status the typed [`Error`] parsed from its body.
+/// Sends `request` and reads the whole answer: a success becomes a [`RawResponse`], a 3xx an
+/// [`ErrorKind::Redirect`] error (API calls never follow redirects), any other status the
+/// typed [`Error`] parsed from its body.
 pub async fn execute(
     client: &dyn HttpClient,
     request: crate::Request,
     body_limit: usize,
 ) -> Result<RawResponse, Error> {
     let response = client.send(request).await?;
+    if response.status().is_redirection() {
+        return Err(crate::redirect::redirect_error(
+            response.status(),
+            response.headers(),
+        ));
+    }
     let (parts, body) = response.into_parts();
     let body = body.collect(body_limit).await.map_err(|e| {
         let request_id = parts
@@ -340,12 +356,15 @@ pub async fn execute(
 
 /// Sends `request` and hands back a success body as a stream; an error status is read (up to
 /// `error_limit` bytes) and becomes the typed [`Error`].
+///
+/// A `GET` answered with a redirect is followed (see [`crate::redirect`]): at most
+/// [`crate::redirect::MAX_REDIRECTS`] hops, with no credentials once the origin changes.
 pub async fn execute_streaming(
     client: &dyn HttpClient,
     request: crate::Request,
     error_limit: usize,
 ) -> Result<StreamingResponse, Error> {
-    let response = client.send(request).await?;
+    let response = crate::redirect::send_following(client, request).await?;
     let (parts, body) = response.into_parts();
     if !parts.status.is_success() {
         let body = body.collect(error_limit).await.unwrap_or_default();
@@ -385,6 +404,24 @@ mod tests {
             let err = Endpoint::parse(bad).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Config, "{bad}");
         }
+    }
+
+    #[test]
+    fn endpoint_errors_never_repeat_user_info() {
+        for bad in [
+            "http://user:secret@host/",
+            "https://user:secret@host:8443/p",
+            "http://user:sec ret@host/",
+            "ftp://user:secret@host/",
+            "http://user:secret@host/?q=1",
+        ] {
+            let err = Endpoint::parse(bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Config, "{bad}");
+            assert!(!err.to_string().contains("secret"), "{err}");
+            assert!(!format!("{err:?}").contains("secret"), "{err:?}");
+        }
+        let err = Endpoint::parse("http://user:secret@host/").unwrap_err();
+        assert!(err.to_string().contains("user-info"), "{err}");
     }
 
     #[test]

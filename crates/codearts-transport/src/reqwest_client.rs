@@ -1,4 +1,4 @@
-//! The default [`HttpClient`]: reqwest with rustls, no OpenSSL.
+//! The default [`HttpClient`]: reqwest with rustls, no OpenSSL, never following redirects.
 
 use std::fmt;
 use std::sync::Arc;
@@ -42,12 +42,6 @@ impl ReqwestClient {
     /// A builder for the client's settings.
     pub fn builder() -> ReqwestClientBuilder {
         ReqwestClientBuilder::default()
-    }
-
-    /// Wraps a `reqwest::Client` the caller built: its settings are used as they are, with
-    /// the default bound on requests in flight.
-    pub fn from_client(client: reqwest::Client) -> Self {
-        Self::with_slots(client, DEFAULT_MAX_IN_FLIGHT)
     }
 
     fn with_slots(client: reqwest::Client, max_in_flight: usize) -> Self {
@@ -157,7 +151,10 @@ impl ReqwestClientBuilder {
 
     /// Builds the client; a malformed proxy URL is a [`ErrorKind::Config`] error.
     pub fn build(self) -> Result<ReqwestClient, Error> {
+        // Redirects are the transport's business, not reqwest's: reqwest would follow them
+        // with our credential headers (see `crate::redirect`).
         let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.connect_timeout)
             .read_timeout(self.read_timeout)
             .user_agent(self.user_agent)

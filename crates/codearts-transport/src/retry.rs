@@ -1,6 +1,12 @@
 //! Retries: a policy that says what is safe to repeat, jittered exponential backoff, a retry
 //! budget so an outage does not multiply load, and attempt and operation time limits.
 //!
+//! By default an attempt may take [`DEFAULT_ATTEMPT_TIMEOUT`] (60 s) to bring the response
+//! headers and a whole call [`DEFAULT_OPERATION_TIMEOUT`] (180 s), retries, waits and reading
+//! the response body included: the layer hands back a body that fails with
+//! [`ErrorKind::Timeout`] once the operation deadline has passed, so a server trickling bytes
+//! cannot hold a call forever.
+//!
 //! [`RetryLayer`] wraps the layers that authenticate and send, so every attempt is signed
 //! afresh. The strict default ([`StandardRetryPolicy`]) repeats transport failures and the
 //! statuses 408, 429, 500, 502, 503, 504 only for operations marked safe to repeat (in the spec,
@@ -15,10 +21,13 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use async_trait::async_trait;
+use futures_util::StreamExt;
 use http::{HeaderMap, Method, StatusCode};
 
 use crate::client::clone_request;
-use crate::{Error, ErrorKind, HttpClient, Request, RequestOptions, Response, SharedHttpClient};
+use crate::{
+    Body, Error, ErrorKind, HttpClient, Request, RequestOptions, Response, SharedHttpClient,
+};
 
 /// What an attempt ended with.
 #[derive(Debug, Clone, Copy)]
@@ -261,22 +270,31 @@ pub struct RetryConfig {
     pub backoff: Backoff,
     /// Attempts in all, the first included (1 = no retry).
     pub max_attempts: u32,
-    /// The limit of one attempt, response headers included.
+    /// The limit of one attempt, response headers included; `None` for none.
     pub attempt_timeout: Option<Duration>,
-    /// The limit of the whole call, waits included.
+    /// The limit of the whole call, waits and reading the response body included; `None` for
+    /// none. A limit too large to add to the clock means none.
     pub operation_timeout: Option<Duration>,
     /// The shared budget; `None` for unlimited retries within `max_attempts`.
     pub budget: Option<Arc<RetryBudget>>,
 }
 
+/// The default limit of one attempt, response headers included (60 s).
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The default limit of a whole call: attempts, waits and reading the body (180 s).
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(180);
+
 impl Default for RetryConfig {
+    /// The strict policy, three attempts, the default backoff and budget, and the default
+    /// time limits ([`DEFAULT_ATTEMPT_TIMEOUT`], [`DEFAULT_OPERATION_TIMEOUT`]).
     fn default() -> Self {
         RetryConfig {
             policy: Arc::new(StandardRetryPolicy),
             backoff: Backoff::default(),
             max_attempts: 3,
-            attempt_timeout: None,
-            operation_timeout: None,
+            attempt_timeout: Some(DEFAULT_ATTEMPT_TIMEOUT),
+            operation_timeout: Some(DEFAULT_OPERATION_TIMEOUT),
             budget: Some(Arc::new(RetryBudget::default())),
         }
     }
@@ -317,9 +335,16 @@ impl RetryConfig {
         self
     }
 
-    /// Sets the limit of the whole call.
+    /// Sets the limit of the whole call, reading the body included.
     pub fn with_operation_timeout(mut self, timeout: Duration) -> Self {
         self.operation_timeout = Some(timeout);
+        self
+    }
+
+    /// Removes both time limits (attempt and operation).
+    pub fn without_timeouts(mut self) -> Self {
+        self.attempt_timeout = None;
+        self.operation_timeout = None;
         self
     }
 
@@ -390,6 +415,24 @@ fn timed_out(what: &str, limit: Duration) -> Error {
     )
 }
 
+/// `response` with a body that fails with [`ErrorKind::Timeout`] when read past `deadline`.
+fn body_until(response: Response, deadline: Instant, limit: Duration) -> Response {
+    if !response.body().is_stream() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let stream = futures_util::stream::unfold(Some(body.into_stream()), move |state| async move {
+        let mut stream = state?;
+        match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(chunk)) => Some((chunk, Some(stream))),
+            Ok(None) => None,
+            // One error, then the end: the stream (and its connection) is dropped.
+            Err(_) => Some((Err(timed_out("operation", limit)), None)),
+        }
+    });
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
 #[async_trait]
 impl HttpClient for RetryLayer {
     async fn send(&self, request: Request) -> Result<Response, Error> {
@@ -408,7 +451,8 @@ impl HttpClient for RetryLayer {
             .or(config.operation_timeout)
             .or(self.config.operation_timeout);
         let started = Instant::now();
-        let deadline = operation_timeout.map(|t| started + t);
+        // A limit too far away to put on the clock is no limit.
+        let deadline = operation_timeout.and_then(|t| started.checked_add(t));
         let method = request.method().clone();
         let idempotent = crate::options::idempotency(&request);
         let mut attempt = 0u32;
@@ -430,23 +474,32 @@ impl HttpClient for RetryLayer {
                 Some(limit) => match tokio::time::timeout(limit, send).await {
                     Ok(result) => result,
                     Err(_) => {
-                        let what = if Some(limit) == attempt_timeout {
-                            "attempt"
+                        // Name the limit the caller set, not what was left of it.
+                        let (what, shown) = if Some(limit) == attempt_timeout {
+                            ("attempt", limit)
                         } else {
-                            "operation"
+                            ("operation", operation_timeout.unwrap_or(limit))
                         };
-                        Err(timed_out(what, limit))
+                        Err(timed_out(what, shown))
                     }
                 },
                 None => send.await,
             };
             let context = RetryContext::new(&method, idempotent, attempt);
+            let finish = |result: Result<Response, Error>| match (result, deadline) {
+                (Ok(response), Some(deadline)) => Ok(body_until(
+                    response,
+                    deadline,
+                    operation_timeout.unwrap_or_default(),
+                )),
+                (other, _) => other,
+            };
             let (retry, after_timeout, retry_after) = match &result {
                 Ok(response) if response.status().is_success() => {
                     if let Some(budget) = &config.budget {
                         budget.refund();
                     }
-                    return result;
+                    return finish(result);
                 }
                 Ok(response) => (
                     config.policy.should_retry(
@@ -463,12 +516,12 @@ impl HttpClient for RetryLayer {
                 ),
             };
             if !retry || attempt >= config.max_attempts {
-                return result;
+                return finish(result);
             }
             if let Some(budget) = &config.budget {
                 if !budget.try_spend(after_timeout) {
                     tracing::debug!(attempt, "retry budget exhausted; not retrying");
-                    return result;
+                    return finish(result);
                 }
             }
             let mut wait = config.backoff.delay(attempt, self.unit());
@@ -476,9 +529,12 @@ impl HttpClient for RetryLayer {
                 wait = wait.max(asked);
             }
             if let Some(deadline) = deadline {
-                if Instant::now() + wait >= deadline {
+                if Instant::now()
+                    .checked_add(wait)
+                    .is_none_or(|end| end >= deadline)
+                {
                     // Waiting would end past the deadline: give the caller what we have.
-                    return result;
+                    return finish(result);
                 }
             }
             tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");

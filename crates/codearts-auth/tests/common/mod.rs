@@ -1,6 +1,8 @@
 //! A hand-written fake HTTP client that records requests and answers from a script.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 

@@ -9,5 +9,6 @@ mod globals;
 mod input;
 mod raw;
 mod secrets;
+mod security;
 mod seeds;
 mod wait;
