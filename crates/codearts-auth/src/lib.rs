@@ -40,7 +40,6 @@
 //! ```
 #![warn(missing_docs)]
 
-mod builder;
 pub mod chain;
 pub mod clock;
 pub mod credentials;
@@ -49,7 +48,6 @@ pub mod signer;
 pub mod token;
 pub mod verify;
 
-pub use builder::{ClientBuilder, ServiceClient};
 pub use chain::{CredentialsChain, CredentialsSource, ResolvedCredentials};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use credentials::{AkSkCredentials, Credentials, PasswordCredentials, TokenScope};

@@ -24,8 +24,9 @@
 
 mod generated;
 
-pub use codearts_auth::{AkSkCredentials, ClientBuilder, Credentials};
+pub use codearts_auth::{AkSkCredentials, Credentials};
 pub use codearts_model::build as model;
+pub use codearts_runtime::ClientBuilder;
 pub use codearts_transport::{Error, ErrorKind};
 pub use generated::client::BuildClient;
 pub use generated::regions::REGIONS;

@@ -9,10 +9,9 @@ use clap::ArgMatches;
 use codearts_auth::chain::{
     ENV_AK, ENV_DOMAIN_NAME, ENV_PASSWORD, ENV_SECURITY_TOKEN, ENV_SK, ENV_TOKEN, ENV_USER_NAME,
 };
-use codearts_auth::{ClientBuilder, Credentials, CredentialsChain, ServiceClient};
-use codearts_transport::{
-    Error, HttpClient, Request, ReqwestClient, Response, ServiceHttp, SharedHttpClient,
-};
+use codearts_auth::{Credentials, CredentialsChain};
+use codearts_runtime::{ClientBuilder, ServiceClient};
+use codearts_transport::{Error, HttpClient, Request, ReqwestClient, Response, SharedHttpClient};
 
 use crate::output::Format;
 use crate::CliError;
@@ -166,30 +165,6 @@ impl Globals {
     /// A client of service `C` configured from the options.
     pub fn client<C: ServiceClient>(&self) -> Result<C, CliError> {
         Ok(self.builder::<C>()?.build()?)
-    }
-}
-
-/// Bare access to a service's authenticated stack, for `codearts raw`.
-pub struct RawService<const S: u8>(pub ServiceHttp);
-
-/// `RawService` of CodeArts Pipeline.
-pub type RawPipeline = RawService<0>;
-/// `RawService` of CodeArts Build.
-pub type RawBuild = RawService<1>;
-
-impl ServiceClient for RawService<0> {
-    const SERVICE: &'static str = "codeartspipeline";
-    const REGIONS: &'static [codearts_transport::Region] = codearts_pipeline::REGIONS;
-    fn from_http(http: ServiceHttp) -> Self {
-        RawService(http)
-    }
-}
-
-impl ServiceClient for RawService<1> {
-    const SERVICE: &'static str = "codeartsbuild";
-    const REGIONS: &'static [codearts_transport::Region] = codearts_build::REGIONS;
-    fn from_http(http: ServiceHttp) -> Self {
-        RawService(http)
     }
 }
 

@@ -25,8 +25,9 @@
 
 mod generated;
 
-pub use codearts_auth::{AkSkCredentials, ClientBuilder, Credentials};
+pub use codearts_auth::{AkSkCredentials, Credentials};
 pub use codearts_model::pipeline as model;
+pub use codearts_runtime::ClientBuilder;
 pub use codearts_transport::{Error, ErrorKind};
 pub use generated::client::PipelineClient;
 pub use generated::regions::REGIONS;

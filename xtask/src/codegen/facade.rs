@@ -69,8 +69,8 @@ impl std::fmt::Debug for {client} {{
 
 impl {client} {{
     /// A builder: region or endpoint, credentials, HTTP client.
-    pub fn builder() -> codearts_auth::ClientBuilder<Self> {{
-        codearts_auth::ClientBuilder::new()
+    pub fn builder() -> codearts_runtime::ClientBuilder<Self> {{
+        codearts_runtime::ClientBuilder::new()
     }}
 
     /// A client that performs every operation through `stub`, e.g. a mock in unit tests.
@@ -79,7 +79,7 @@ impl {client} {{
     }}
 }}
 
-impl codearts_auth::ServiceClient for {client} {{
+impl codearts_runtime::ServiceClient for {client} {{
     const SERVICE: &'static str = {service};
     const REGIONS: &'static [codearts_transport::Region] = crate::generated::regions::REGIONS;
 
