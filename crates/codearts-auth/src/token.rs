@@ -187,10 +187,10 @@ impl TokenProvider {
 
     /// A valid token: the cached one while it is outside the refresh window, else a new one.
     ///
-    /// IAM refusing the request is an [`ErrorKind::Auth`] error carrying IAM's status, and its
-    /// code and message (directly for a 401, in the message and the source otherwise); an
-    /// answer without `X-Subject-Token` or with an unreadable `token.expires_at` is
-    /// [`ErrorKind::Auth`] too. Connection failures keep their own kind.
+    /// IAM refusing the request is an [`ErrorKind::Credentials`] error carrying IAM's status,
+    /// and its code and message (directly for a 401, in the message and the source otherwise);
+    /// an answer without `X-Subject-Token` or with an unreadable `token.expires_at` is
+    /// [`ErrorKind::Credentials`] too. Connection failures keep their own kind.
     pub async fn token(&self) -> Result<SecretString, Error> {
         let mut state = self.state.lock().await;
         if let Some(cached) = state.as_ref() {
@@ -273,9 +273,9 @@ impl TokenProvider {
             .map_err(iam_error)?;
         let request_id = response.header("x-request-id").map(str::to_owned);
         let auth_error = |message: &str| {
-            Error::new(ErrorKind::Auth, message)
+            Error::new(ErrorKind::Credentials, message)
                 .with_status(response.status)
-                .with_request_id(request_id.clone())
+                .with_request_id_opt(request_id.clone())
         };
         let token = response
             .header(X_SUBJECT_TOKEN)
@@ -296,11 +296,13 @@ impl TokenProvider {
     }
 }
 
-/// Makes every refusal by IAM an [`ErrorKind::Auth`] error; a 401 already is one and keeps
-/// IAM's code and message as they are.
+/// Makes every refusal by IAM an [`ErrorKind::Credentials`] error: the service was never
+/// asked. A 401 keeps IAM's code and message as they are.
 fn iam_error(error: Error) -> Error {
-    if error.kind() != ErrorKind::Service {
-        return error;
+    match error.kind() {
+        ErrorKind::Auth => return error.with_kind(ErrorKind::Credentials),
+        ErrorKind::Service => {}
+        _ => return error,
     }
     let mut message = String::from("IAM refused to issue a token");
     if let Some(status) = error.http_status_code() {
@@ -312,8 +314,8 @@ fn iam_error(error: Error) -> Error {
     if let Some(msg) = error.error_msg() {
         message.push_str(&format!(": {msg}"));
     }
-    let mut wrapped =
-        Error::new(ErrorKind::Auth, message).with_request_id(error.request_id().map(str::to_owned));
+    let mut wrapped = Error::new(ErrorKind::Credentials, message)
+        .with_request_id_opt(error.request_id().map(str::to_owned));
     if let Some(status) = error.status() {
         wrapped = wrapped.with_status(status);
     }

@@ -160,7 +160,7 @@ async fn a_token_failure_stops_the_request() {
     )
     .unwrap();
     let err = layer.send(request()).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert_eq!(err.kind(), ErrorKind::Credentials);
     assert_eq!(fake.calls(), 1, "only IAM was asked");
 }
 

@@ -28,7 +28,9 @@
 //! - [`model`]: the requests and responses; [`ItemStream`] for the paged operations' `*_stream`
 //!   methods; [`StreamingResponse`] for downloads.
 //! - [`Error`]: ask it for [`Error::kind`], [`Error::status`], [`Error::request_id`],
-//!   [`Error::error_code`] and [`Error::error_msg`]; [`error`] has the rest.
+//!   [`Error::error_code`] and [`Error::error_msg`], or [`Error::is_retryable`] and
+//!   [`Error::is_throttling`]; a mock builds a service's refusal with [`Error::service`].
+//!   [`error`] has the rest.
 //! - [`stub`]: the trait behind the client, to mock in unit tests.
 #![warn(missing_docs)]
 

@@ -212,7 +212,8 @@ impl<C> ClientBuilder<C> {
 impl<C: ServiceClient> ClientBuilder<C> {
     /// Assembles the client. Errors are [`codearts_transport::ErrorKind::Config`] (no region
     /// or endpoint, an unknown region, a malformed endpoint or proxy, an HTTP client given
-    /// together with HTTP settings, no credentials anywhere).
+    /// together with HTTP settings) or [`codearts_transport::ErrorKind::Credentials`] (no
+    /// credentials anywhere, or incomplete ones).
     pub fn build(self) -> Result<C, Error> {
         Ok(C::from_http(self.assemble()?))
     }

@@ -216,7 +216,7 @@ impl RawResponse {
         };
         decode_json(body).map_err(|e| {
             e.with_status(self.status)
-                .with_request_id(self.header("x-request-id").map(str::to_owned))
+                .with_request_id_opt(self.header("x-request-id").map(str::to_owned))
         })
     }
 
@@ -293,7 +293,7 @@ pub async fn execute(
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        e.with_status(parts.status).with_request_id(request_id)
+        e.with_status(parts.status).with_request_id_opt(request_id)
     })?;
     if !parts.status.is_success() {
         return Err(Error::from_response(parts.status, &parts.headers, &body));
