@@ -40,7 +40,8 @@ pub mod pipeline;
 pub struct FilePart {
     /// The file name the service sees.
     pub file_name: String,
-    /// The part's `Content-Type`; `application/octet-stream` when unset.
+    /// The part's `Content-Type`; when unset the part carries none, as the official SDK sends
+    /// it (servers take such a part as `application/octet-stream`).
     pub content_type: Option<String>,
     /// The file's bytes.
     pub data: Vec<u8>,
