@@ -17,12 +17,13 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::clock::{SharedClock, SystemClock};
 use crate::credentials::{AkSkCredentials, Credentials};
 use crate::signer::{sign, SigningRequest, X_SDK_DATE};
-use crate::token::{StaticToken, TokenProvider, X_AUTH_TOKEN};
+use crate::token::{TokenProvider, X_AUTH_TOKEN};
 
 enum Mode {
     Sign(AkSkCredentials),
     Iam(Arc<TokenProvider>),
-    Static(StaticToken),
+    // The one token type is `Credentials::Token`'s secret.
+    Static(SecretString),
 }
 
 impl fmt::Debug for Mode {
@@ -30,14 +31,18 @@ impl fmt::Debug for Mode {
         match self {
             Mode::Sign(c) => f.debug_tuple("Sign").field(c).finish(),
             Mode::Iam(p) => f.debug_tuple("IamToken").field(p).finish(),
-            Mode::Static(t) => f.debug_tuple("StaticToken").field(t).finish(),
+            Mode::Static(_) => f
+                .debug_tuple("StaticToken")
+                .field(&crate::credentials::Redacted)
+                .finish(),
         }
     }
 }
 
 /// Wraps a client and authenticates each request on its way out: signs it with an AK/SK pair
 /// (a fresh `X-Sdk-Date` each time, so put retries outside this layer), or sets
-/// `X-Auth-Token` from a [`TokenProvider`] or a [`StaticToken`].
+/// `X-Auth-Token` from a [`TokenProvider`] or a caller-supplied token
+/// ([`Credentials::Token`]).
 pub struct AuthLayer {
     inner: SharedHttpClient,
     mode: Mode,
@@ -56,8 +61,9 @@ impl AuthLayer {
         Self::with_mode(Mode::Iam(provider), inner)
     }
 
-    /// Sends `token` as `X-Auth-Token`.
-    pub fn static_token(token: StaticToken, inner: SharedHttpClient) -> Self {
+    /// Sends `token` as `X-Auth-Token`, as it is (checked non-empty by
+    /// [`Credentials::token`]).
+    pub fn static_token(token: SecretString, inner: SharedHttpClient) -> Self {
         Self::with_mode(Mode::Static(token), inner)
     }
 
@@ -73,7 +79,7 @@ impl AuthLayer {
     ) -> Result<Self, Error> {
         Ok(match credentials {
             Credentials::AkSk(c) => Self::signing(c, inner),
-            Credentials::Token(t) => Self::static_token(StaticToken::from(t), inner),
+            Credentials::Token(t) => Self::static_token(t, inner),
             Credentials::Password(c) => {
                 let endpoint = iam_endpoint.ok_or_else(|| {
                     Error::config(
@@ -163,7 +169,7 @@ impl AuthLayer {
                 let token = provider.token().await?;
                 set_token(request, &token)?;
             }
-            Mode::Static(token) => set_token(request, token.token())?,
+            Mode::Static(token) => set_token(request, token)?,
         }
         Ok(())
     }

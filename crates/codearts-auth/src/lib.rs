@@ -43,6 +43,7 @@
 pub mod chain;
 pub mod clock;
 pub mod credentials;
+mod iam_regions;
 pub mod layer;
 pub mod signer;
 pub mod token;
@@ -53,4 +54,4 @@ pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use credentials::{AkSkCredentials, Credentials, PasswordCredentials, TokenScope};
 pub use layer::AuthLayer;
 pub use signer::{sign, Signature, SigningRequest};
-pub use token::{iam_endpoint_for_region, StaticToken, TokenProvider};
+pub use token::{iam_endpoint_for_region, TokenProvider};

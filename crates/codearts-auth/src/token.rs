@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::clock::{SharedClock, SystemClock};
-use crate::credentials::{PasswordCredentials, Redacted, TokenScope};
+use crate::credentials::{PasswordCredentials, TokenScope};
 
 /// How long before expiry a cached token is replaced, unless configured otherwise (5 minutes).
 pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(5 * 60);
@@ -26,55 +26,7 @@ pub const X_AUTH_TOKEN: &str = "x-auth-token";
 /// The largest IAM token response read (the catalog makes it large).
 const IAM_BODY_LIMIT: usize = 4 * 1024 * 1024;
 
-/// The IAM endpoints of the regions the official SDK knows.
-const IAM_REGIONS: &[(&str, &str)] = &[
-    ("af-south-1", "https://iam.af-south-1.myhuaweicloud.com"),
-    ("ae-ad-1", "https://iam.ae-ad-1.myhuaweicloud.com"),
-    (
-        "ap-southeast-1",
-        "https://iam.ap-southeast-1.myhuaweicloud.com",
-    ),
-    (
-        "ap-southeast-2",
-        "https://iam.ap-southeast-2.myhuaweicloud.com",
-    ),
-    (
-        "ap-southeast-3",
-        "https://iam.ap-southeast-3.myhuaweicloud.com",
-    ),
-    (
-        "ap-southeast-4",
-        "https://iam.ap-southeast-4.myhuaweicloud.com",
-    ),
-    ("cn-east-2", "https://iam.cn-east-2.myhuaweicloud.com"),
-    ("cn-east-3", "https://iam.cn-east-3.myhuaweicloud.com"),
-    ("cn-east-4", "https://iam.cn-east-4.myhuaweicloud.com"),
-    ("cn-east-5", "https://iam.cn-east-5.myhuaweicloud.com"),
-    ("cn-north-1", "https://iam.cn-north-1.myhuaweicloud.com"),
-    ("cn-north-12", "https://iam.cn-north-12.myhuaweicloud.com"),
-    ("cn-north-2", "https://iam.cn-north-2.myhuaweicloud.com"),
-    ("cn-north-4", "https://iam.cn-north-4.myhuaweicloud.com"),
-    ("cn-north-9", "https://iam.cn-north-9.myhuaweicloud.com"),
-    ("cn-south-1", "https://iam.cn-south-1.myhuaweicloud.com"),
-    ("cn-south-2", "https://iam.cn-south-2.myhuaweicloud.com"),
-    (
-        "cn-southwest-2",
-        "https://iam.cn-southwest-2.myhuaweicloud.com",
-    ),
-    ("eu-west-0", "https://iam.eu-west-0.myhuaweicloud.com"),
-    ("eu-west-101", "https://iam.eu-west-101.myhuaweicloud.eu"),
-    ("la-north-2", "https://iam.la-north-2.myhuaweicloud.com"),
-    ("la-south-2", "https://iam.la-south-2.myhuaweicloud.com"),
-    ("me-east-1", "https://iam.me-east-1.myhuaweicloud.com"),
-    (
-        "my-kualalumpur-1",
-        "https://iam.my-kualalumpur-1.myhuaweicloud.com",
-    ),
-    ("na-mexico-1", "https://iam.na-mexico-1.myhuaweicloud.com"),
-    ("ru-moscow-1", "https://iam.ru-moscow-1.myhuaweicloud.com"),
-    ("sa-brazil-1", "https://iam.sa-brazil-1.myhuaweicloud.com"),
-    ("tr-west-1", "https://iam.tr-west-1.myhuaweicloud.com"),
-];
+use crate::iam_regions::IAM_REGIONS;
 
 /// The IAM endpoint of `region` (e.g. `cn-north-4`); an unknown region is an
 /// [`ErrorKind::Config`] error.
@@ -91,44 +43,6 @@ pub fn iam_endpoint_for_region(region: &str) -> Result<Endpoint, Error> {
 /// The regions [`iam_endpoint_for_region`] knows.
 pub fn iam_regions() -> impl Iterator<Item = &'static str> {
     IAM_REGIONS.iter().map(|(id, _)| *id)
-}
-
-/// A caller-supplied IAM token, sent as it is.
-#[derive(Clone)]
-pub struct StaticToken {
-    token: SecretString,
-}
-
-impl StaticToken {
-    /// Wraps `token`; an empty token is an [`ErrorKind::Config`] error.
-    pub fn new(token: impl Into<String>) -> Result<Self, Error> {
-        let token = token.into();
-        if token.is_empty() {
-            return Err(Error::config("the IAM token is empty"));
-        }
-        Ok(StaticToken {
-            token: SecretString::from(token),
-        })
-    }
-
-    /// The token.
-    pub fn token(&self) -> &SecretString {
-        &self.token
-    }
-}
-
-impl From<SecretString> for StaticToken {
-    fn from(token: SecretString) -> Self {
-        StaticToken { token }
-    }
-}
-
-impl fmt::Debug for StaticToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StaticToken")
-            .field("token", &Redacted)
-            .finish()
-    }
 }
 
 struct Cached {
@@ -271,7 +185,7 @@ impl TokenProvider {
         let response = execute(self.client.as_ref(), request, IAM_BODY_LIMIT)
             .await
             .map_err(iam_error)?;
-        let request_id = response.header("x-request-id").map(str::to_owned);
+        let request_id = codearts_transport::request_id_of(&response.headers).map(str::to_owned);
         let auth_error = |message: &str| {
             Error::new(ErrorKind::Credentials, message)
                 .with_status(response.status)

@@ -8,11 +8,11 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use codearts_auth::signer::parse_sdk_date;
 use codearts_auth::{
-    AkSkCredentials, AuthLayer, Credentials, ManualClock, PasswordCredentials, StaticToken,
-    TokenScope,
+    AkSkCredentials, AuthLayer, Credentials, ManualClock, PasswordCredentials, TokenScope,
 };
 use codearts_transport::{Bytes, Endpoint, HttpClient, Request};
 use common::{iam_ok, response, Fake};
+use secrecy::SecretString;
 
 const T0: u64 = 1_800_000_000;
 
@@ -122,7 +122,7 @@ async fn other_401s_are_passed_on_untouched() {
 #[tokio::test]
 async fn a_static_token_is_never_refreshed() {
     let fake = Arc::new(Fake::new(|_, _| response(401, &[], EXPIRED)));
-    let layer = AuthLayer::static_token(StaticToken::new("given").unwrap(), fake.clone());
+    let layer = AuthLayer::static_token(SecretString::from("given"), fake.clone());
     assert_eq!(layer.send(request()).await.unwrap().status(), 401);
     assert_eq!(fake.calls(), 1);
 }

@@ -189,10 +189,7 @@ impl HttpClient for DebugLayer {
                 "debug: < {} in {} ms{}",
                 response.status().as_u16(),
                 started.elapsed().as_millis(),
-                response
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
+                codearts_transport::request_id_of(response.headers())
                     .map(|id| format!(", request id {id}"))
                     .unwrap_or_default()
             ),

@@ -100,9 +100,7 @@ pub async fn run(globals: &Globals, matches: &ArgMatches) -> Result<u8, CliError
 
 /// Prints an answer: the status and request id on stderr, the body on stdout; the exit code.
 fn print(globals: &Globals, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> u8 {
-    let request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
+    let request_id = codearts_transport::request_id_of(headers)
         .map(|id| format!(" (request id {id})"))
         .unwrap_or_default();
     eprintln!("HTTP {status}{request_id}");

@@ -74,11 +74,16 @@ impl fmt::Debug for FilePart {
     }
 }
 
-/// Prints `** redacted **` in place of a secret field's value in `Debug` output.
-pub struct Redacted<'a, T>(pub &'a T);
+/// What `Debug` prints instead of a secret, everywhere in codearts-rs.
+pub const REDACTED: &str = "** redacted **";
 
-impl<T> fmt::Debug for Redacted<'_, T> {
+/// Prints [`REDACTED`] in place of a secret value in `Debug` output: the one redaction
+/// helper of the SDK (models, credentials, signatures).
+#[derive(Clone, Copy)]
+pub struct Redacted;
+
+impl fmt::Debug for Redacted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("** redacted **")
+        f.write_str(REDACTED)
     }
 }

@@ -174,8 +174,8 @@ impl Error {
 
     /// Takes the request id, `Retry-After` and `Date` from response headers.
     fn absorb_headers(&mut self, headers: &http::HeaderMap) {
-        if let Some(id) = header_str(headers, "x-request-id") {
-            self.inner.request_id = Some(id);
+        if let Some(id) = request_id_of(headers) {
+            self.inner.request_id = Some(id.to_owned());
         }
         if let Some(delay) = crate::retry_after::parse(headers) {
             self.inner.retry_after = Some(delay);
@@ -371,6 +371,11 @@ impl Error {
     pub fn http_status_code(&self) -> Option<u16> {
         self.inner.status.map(|s| s.as_u16())
     }
+}
+
+/// The request id the service gave a response (`X-Request-Id`): the one place it is read.
+pub fn request_id_of(headers: &http::HeaderMap) -> Option<&str> {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok())
 }
 
 /// Error codes with which Huawei Cloud's API gateway says "too many requests".

@@ -216,7 +216,7 @@ impl RawResponse {
         };
         decode_json(body).map_err(|e| {
             e.with_status(self.status)
-                .with_request_id_opt(self.header("x-request-id").map(str::to_owned))
+                .with_request_id_opt(crate::request_id_of(&self.headers).map(str::to_owned))
         })
     }
 
@@ -288,11 +288,7 @@ pub async fn execute(
     let response = client.send(request).await?;
     let (parts, body) = response.into_parts();
     let body = body.collect(body_limit).await.map_err(|e| {
-        let request_id = parts
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let request_id = crate::request_id_of(&parts.headers).map(str::to_owned);
         e.with_status(parts.status).with_request_id_opt(request_id)
     })?;
     if !parts.status.is_success() {

@@ -580,3 +580,21 @@ pub(crate) fn unimplemented(operation: &str) -> Error {{
     }
     out
 }
+
+/// `codearts-auth`'s `src/iam_regions.rs`: IAM's endpoint in each region, from `spec/iam.json`.
+pub fn iam_regions(iam: &Spec) -> String {
+    let mut out = String::new();
+    writeln!(out, "{HEADER}").unwrap();
+    writeln!(
+        out,
+        "//! IAM's endpoint in each region, where password credentials get their tokens.\n"
+    )
+    .unwrap();
+    writeln!(out, "/// Every region of IAM, in the official order.").unwrap();
+    writeln!(out, "pub(crate) const IAM_REGIONS: &[(&str, &str)] = &[").unwrap();
+    for (id, endpoint) in &iam.regions {
+        writeln!(out, "    ({}, {}),", literal(id), literal(endpoint)).unwrap();
+    }
+    writeln!(out, "];").unwrap();
+    out
+}

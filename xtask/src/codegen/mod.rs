@@ -172,6 +172,10 @@ fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
             tests::render(spec, f),
         ));
     }
+    files.push((
+        PathBuf::from("crates/codearts-auth/src/iam_regions.rs"),
+        facade::iam_regions(&iam),
+    ));
     let emu = PathBuf::from("crates/codearts-emulator/src/generated");
     files.push((emu.join("mod.rs"), emulator::module()));
     files.push((
