@@ -26,7 +26,7 @@
 //!   attempt and operation time limits, the HTTP client's settings or a replacement client,
 //!   and [`config::UntypedClient`] for operations the spec lacks.
 //! - [`model`]: the requests and responses; [`ItemStream`] for the paged operations' `*_stream`
-//!   methods; [`StreamingResponse`] for downloads.
+//!   methods (read with [`StreamExt::next`]); [`StreamingResponse`] for downloads.
 //! - [`Error`]: ask it for [`Error::kind`], [`Error::status`], [`Error::request_id`],
 //!   [`Error::error_code`] and [`Error::error_msg`], or [`Error::is_retryable`] and
 //!   [`Error::is_throttling`]; a mock builds a service's refusal with [`Error::service`].
@@ -39,6 +39,8 @@ mod generated;
 pub use codearts_model::pipeline as model;
 pub use codearts_transport::paging::ItemStream;
 pub use codearts_transport::{Error, ErrorKind, StreamingResponse};
+/// Reads an [`ItemStream`] (`stream.next().await`), re-exported so no other crate is needed.
+pub use futures_util::StreamExt;
 pub use generated::client::PipelineClient;
 
 /// The result of every operation.
@@ -51,7 +53,7 @@ pub mod config {
     pub use crate::generated::regions::REGIONS;
     pub use codearts_auth::{
         AkSkCredentials, Credentials, CredentialsChain, CredentialsSource, PasswordCredentials,
-        TokenScope,
+        ResolvedCredentials, TokenScope,
     };
     pub use codearts_runtime::{ClientBuilder, UntypedClient};
     pub use codearts_transport::retry::{BackoffBuilder, NeverRetry, Outcome};

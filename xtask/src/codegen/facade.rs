@@ -504,7 +504,7 @@ pub fn lib_rs(spec: &Spec, f: &Facade) -> String {
 //!   attempt and operation time limits, the HTTP client's settings or a replacement client,
 //!   and [`config::UntypedClient`] for operations the spec lacks.
 //! - [`model`]: the requests and responses; [`ItemStream`] for the paged operations' `*_stream`
-//!   methods; [`StreamingResponse`] for downloads.
+//!   methods (read with [`StreamExt::next`]); [`StreamingResponse`] for downloads.
 //! - [`Error`]: ask it for [`Error::kind`], [`Error::status`], [`Error::request_id`],
 //!   [`Error::error_code`] and [`Error::error_msg`], or [`Error::is_retryable`] and
 //!   [`Error::is_throttling`]; a mock builds a service's refusal with [`Error::service`].
@@ -516,6 +516,8 @@ mod generated;
 
 pub use {model} as model;
 pub use codearts_transport::paging::ItemStream;
+/// Reads an [`ItemStream`] (`stream.next().await`), re-exported so no other crate is needed.
+pub use futures_util::StreamExt;
 pub use codearts_transport::{{Error, ErrorKind, StreamingResponse}};
 pub use generated::client::{client};
 
@@ -527,7 +529,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 pub mod config {{
     pub use codearts_auth::{{
         AkSkCredentials, Credentials, CredentialsChain, CredentialsSource, PasswordCredentials,
-        TokenScope,
+        ResolvedCredentials, TokenScope,
     }};
     pub use codearts_runtime::{{ClientBuilder, UntypedClient}};
     pub use codearts_transport::retry::{{BackoffBuilder, NeverRetry, Outcome}};
