@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use codearts_transport::error_body::ServiceErrorBody;
+use codearts_transport::error_body::{ParsedErrorBody, ServiceErrorBody};
 use codearts_transport::{
     clone_request, Body, Endpoint, Error, HttpClient, Request, Response, SharedHttpClient,
 };
@@ -262,9 +262,10 @@ impl HttpClient for AuthLayer {
         else {
             return Ok(response);
         };
-        let (parts, body) = response.into_parts();
+        let (mut parts, body) = response.into_parts();
         let body = body.collect(REFUSAL_BODY_LIMIT).await?;
-        let refusal = ServiceErrorBody::parse(&body).unwrap_or_default();
+        let parsed = ServiceErrorBody::parse(&body);
+        let refusal = parsed.clone().unwrap_or_default();
         let retry = match &self.mode {
             Mode::Iam(provider) if says_token_expired(&refusal) => {
                 if let Some(token) = &token_sent {
@@ -278,6 +279,8 @@ impl HttpClient for AuthLayer {
             _ => false,
         };
         if !retry {
+            // The error built from this answer on the way up reuses the parse.
+            parts.extensions.insert(ParsedErrorBody(parsed));
             return Ok(Response::from_parts(parts, Body::from(body)));
         }
         self.authorize(&mut again).await?;

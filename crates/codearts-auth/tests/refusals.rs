@@ -175,3 +175,28 @@ async fn a_signature_refusal_without_a_date_is_passed_on() {
     assert_eq!(fake.calls(), 1);
     assert_eq!(layer.clock_offset(), 0);
 }
+
+/// A 401 the layer read and did not repair goes up with its parsed body, so the error built
+/// from it does not parse the body again.
+#[tokio::test]
+async fn an_unrepaired_refusal_goes_up_with_its_parsed_body() {
+    let fake = Arc::new(Fake::new(|_, _| {
+        response(
+            401,
+            &[],
+            r#"{"error_code":"APIG.0301","error_msg":"incorrect IAM authentication information"}"#,
+        )
+    }));
+    let layer = AuthLayer::signing(AkSkCredentials::new("AK", "SK").unwrap(), fake.clone());
+    let answer = layer.send(request()).await.unwrap();
+    assert_eq!(answer.status(), 401);
+    let parsed = answer
+        .extensions()
+        .get::<codearts_transport::error_body::ParsedErrorBody>()
+        .expect("the parsed refusal travels up");
+    assert_eq!(
+        parsed.0.as_ref().and_then(|b| b.code.as_deref()),
+        Some("APIG.0301")
+    );
+    assert_eq!(fake.calls(), 1, "not repaired, not repeated");
+}

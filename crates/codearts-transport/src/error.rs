@@ -206,12 +206,31 @@ impl Error {
     /// parsed in any of the shapes the services use; a body that is not one keeps its text.
     #[doc(hidden)]
     pub fn from_response(status: StatusCode, headers: &http::HeaderMap, body: &[u8]) -> Self {
+        Self::from_response_parsed(status, headers, body, ServiceErrorBody::parse(body))
+    }
+
+    /// [`Error::from_response`] for a response whose body a layer below may have parsed
+    /// already ([`crate::error_body::ParsedErrorBody`] in its extensions).
+    #[doc(hidden)]
+    pub fn from_parts(parts: &http::response::Parts, body: &[u8]) -> Self {
+        let service = match parts.extensions.get::<crate::error_body::ParsedErrorBody>() {
+            Some(parsed) => parsed.0.clone(),
+            None => ServiceErrorBody::parse(body),
+        };
+        Self::from_response_parsed(parts.status, &parts.headers, body, service)
+    }
+
+    fn from_response_parsed(
+        status: StatusCode,
+        headers: &http::HeaderMap,
+        body: &[u8],
+        service: Option<ServiceErrorBody>,
+    ) -> Self {
         let kind = if status == StatusCode::UNAUTHORIZED {
             ErrorKind::Auth
         } else {
             ErrorKind::Service
         };
-        let service = ServiceErrorBody::parse(body);
         let mut error = Error::new(kind, format!("HTTP {}", status.as_u16()));
         error.inner.status = Some(status);
         error.absorb_headers(headers);
@@ -561,5 +580,33 @@ mod tests {
         for status in [400, 401, 403, 404, 409, 501] {
             assert!(!Error::service(status, "c", "m").is_retryable(), "{status}");
         }
+    }
+
+    #[test]
+    fn a_body_parsed_below_is_not_parsed_again() {
+        let response = http::Response::builder()
+            .status(StatusCode::UNAUTHORIZED)
+            .extension(crate::error_body::ParsedErrorBody(Some(ServiceErrorBody {
+                code: Some("FROM.LAYER".to_owned()),
+                message: None,
+                encoded_authorization_message: None,
+            })))
+            .body(())
+            .unwrap();
+        let (parts, ()) = response.into_parts();
+        let body = br#"{"error_code":"FROM.BODY"}"#;
+        assert_eq!(
+            Error::from_parts(&parts, body).error_code(),
+            Some("FROM.LAYER")
+        );
+        let (plain, ()) = http::Response::builder()
+            .status(StatusCode::UNAUTHORIZED)
+            .body(())
+            .unwrap()
+            .into_parts();
+        assert_eq!(
+            Error::from_parts(&plain, body).error_code(),
+            Some("FROM.BODY")
+        );
     }
 }

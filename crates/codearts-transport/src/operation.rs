@@ -292,7 +292,7 @@ pub async fn execute(
         e.with_status(parts.status).with_request_id_opt(request_id)
     })?;
     if !parts.status.is_success() {
-        return Err(Error::from_response(parts.status, &parts.headers, &body));
+        return Err(Error::from_parts(&parts, &body));
     }
     Ok(RawResponse {
         status: parts.status,
@@ -312,7 +312,7 @@ pub async fn execute_streaming(
     let (parts, body) = response.into_parts();
     if !parts.status.is_success() {
         let body = body.collect(error_limit).await.unwrap_or_default();
-        return Err(Error::from_response(parts.status, &parts.headers, &body));
+        return Err(Error::from_parts(&parts, &body));
     }
     Ok(StreamingResponse {
         status: parts.status,
