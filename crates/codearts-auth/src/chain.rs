@@ -122,9 +122,9 @@ fn get(lookup: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
 
 impl Credentials {
     /// Credentials from the process environment (see the [module docs](crate::chain)); none
-    /// there is an [`ErrorKind::Config`] error.
+    /// there, or incomplete ones, is an [`ErrorKind::Credentials`] error.
     ///
-    /// [`ErrorKind::Config`]: codearts_transport::ErrorKind::Config
+    /// [`ErrorKind::Credentials`]: codearts_transport::ErrorKind::Credentials
     pub fn from_env() -> Result<Credentials, Error> {
         Self::from_env_with(&|name| std::env::var(name).ok())
     }
@@ -132,7 +132,7 @@ impl Credentials {
     /// Credentials from the variables `lookup` returns.
     pub fn from_env_with(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Credentials, Error> {
         env_credentials(lookup)?.ok_or_else(|| {
-            Error::config(format!(
+            Error::credentials(format!(
                 "no credentials in the environment: set {ENV_AK} and {ENV_SK}, or \
                  {ENV_USER_NAME}, {ENV_PASSWORD} and {ENV_DOMAIN_NAME}, or {ENV_TOKEN}"
             ))
@@ -140,15 +140,16 @@ impl Credentials {
     }
 
     /// AK/SK credentials from `section` (`basic` or `global`) of the profile file at `path`.
-    /// A missing file or section, or a section without `ak` and `sk`, is an
-    /// [`ErrorKind::Config`] error.
+    /// A missing file or section is an [`ErrorKind::Credentials`] error; an unreadable file,
+    /// or a section without `ak` and `sk`, an [`ErrorKind::Config`] error.
     ///
+    /// [`ErrorKind::Credentials`]: codearts_transport::ErrorKind::Credentials
     /// [`ErrorKind::Config`]: codearts_transport::ErrorKind::Config
     pub fn from_profile(path: impl AsRef<Path>, section: &str) -> Result<Credentials, Error> {
         let path = path.as_ref();
         match profile_credentials(path, section)? {
             Some(profile) => Ok(profile.credentials),
-            None => Err(Error::config(format!(
+            None => Err(Error::credentials(format!(
                 "the credentials file `{}` does not exist or has no [{section}] section",
                 path.display()
             ))),
@@ -174,12 +175,12 @@ fn env_credentials(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Option<Cre
             return Ok(Some(Credentials::AkSk(c)));
         }
         (Some(_), None) => {
-            return Err(Error::config(format!(
+            return Err(Error::credentials(format!(
                 "{ENV_AK} is set but {ENV_SK} is not"
             )))
         }
         (None, Some(_)) => {
-            return Err(Error::config(format!(
+            return Err(Error::credentials(format!(
                 "{ENV_SK} is set but {ENV_AK} is not"
             )))
         }
@@ -196,7 +197,7 @@ fn env_credentials(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Option<Cre
             .map(|(n, _)| *n)
             .collect();
         if !missing.is_empty() {
-            return Err(Error::config(format!(
+            return Err(Error::credentials(format!(
                 "password authentication needs {}: {} not set",
                 names.join(", "),
                 missing.join(", ")
@@ -205,7 +206,7 @@ fn env_credentials(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Option<Cre
         let mut values = values.into_iter().flatten();
         let (user, password, domain) = match (values.next(), values.next(), values.next()) {
             (Some(u), Some(p), Some(d)) => (u, p, d),
-            _ => return Err(Error::config("password authentication is incomplete")),
+            _ => return Err(Error::credentials("password authentication is incomplete")),
         };
         let scope = if let Some(id) = get(lookup, ENV_PROJECT_ID) {
             TokenScope::ProjectId(id)
@@ -544,11 +545,11 @@ impl CredentialsChain {
         self
     }
 
-    /// The first credentials found; none anywhere is an [`ErrorKind::Config`] error listing
-    /// where the chain looked. Credentials present but incomplete (an AK without an SK, a
-    /// profile section without keys) are an error too, not skipped.
+    /// The first credentials found; none anywhere is an [`ErrorKind::Credentials`] error
+    /// listing where the chain looked. Credentials present but incomplete (an AK without an
+    /// SK, a profile section without keys) are an error too, not skipped.
     ///
-    /// [`ErrorKind::Config`]: codearts_transport::ErrorKind::Config
+    /// [`ErrorKind::Credentials`]: codearts_transport::ErrorKind::Credentials
     pub fn resolve(&self) -> Result<ResolvedCredentials, Error> {
         let lookup = |name: &str| (self.env)(name);
         let profile_path = self
@@ -579,7 +580,7 @@ impl CredentialsChain {
                     "no profile file: {ENV_CREDENTIALS_FILE} is unset and there is no home directory"
                 ),
             };
-            return Err(Error::config(format!(
+            return Err(Error::credentials(format!(
                 "no credentials found. Looked at: credentials given explicitly (none); the \
                  environment ({ENV_AK}/{ENV_SK}, {ENV_USER_NAME}/{ENV_PASSWORD}/{ENV_DOMAIN_NAME}, \
                  {ENV_TOKEN}: none set); {profile}"

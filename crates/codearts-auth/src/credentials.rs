@@ -11,17 +11,7 @@ use http::HeaderValue;
 use ring::hmac;
 use secrecy::SecretString;
 
-/// What `Debug` prints instead of a secret.
-pub(crate) const REDACTED: &str = "** redacted **";
-
-/// Prints `** redacted **` in place of a value.
-pub(crate) struct Redacted;
-
-impl fmt::Debug for Redacted {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(REDACTED)
-    }
-}
+pub(crate) use codearts_model::Redacted;
 
 fn required(what: &str, value: String) -> Result<String, Error> {
     if value.is_empty() {

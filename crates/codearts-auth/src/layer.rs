@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use codearts_transport::error_body::ServiceErrorBody;
+use codearts_transport::error_body::{ParsedErrorBody, ServiceErrorBody};
 use codearts_transport::redirect::{is_anonymous, strip_credentials};
 use codearts_transport::{
     clone_request, Body, Endpoint, Error, HttpClient, Request, Response, SharedHttpClient,
@@ -18,12 +18,13 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::clock::{SharedClock, SystemClock};
 use crate::credentials::{AkSkCredentials, Credentials};
 use crate::signer::{sign, SigningRequest, X_SDK_DATE};
-use crate::token::{StaticToken, TokenProvider, X_AUTH_TOKEN};
+use crate::token::{TokenProvider, X_AUTH_TOKEN};
 
 enum Mode {
     Sign(AkSkCredentials),
     Iam(Arc<TokenProvider>),
-    Static(StaticToken),
+    // The one token type is `Credentials::Token`'s secret.
+    Static(SecretString),
 }
 
 impl fmt::Debug for Mode {
@@ -31,14 +32,18 @@ impl fmt::Debug for Mode {
         match self {
             Mode::Sign(c) => f.debug_tuple("Sign").field(c).finish(),
             Mode::Iam(p) => f.debug_tuple("IamToken").field(p).finish(),
-            Mode::Static(t) => f.debug_tuple("StaticToken").field(t).finish(),
+            Mode::Static(_) => f
+                .debug_tuple("StaticToken")
+                .field(&crate::credentials::Redacted)
+                .finish(),
         }
     }
 }
 
 /// Wraps a client and authenticates each request on its way out: signs it with an AK/SK pair
 /// (a fresh `X-Sdk-Date` each time, so put retries outside this layer), or sets
-/// `X-Auth-Token` from a [`TokenProvider`] or a [`StaticToken`].
+/// `X-Auth-Token` from a [`TokenProvider`] or a caller-supplied token
+/// ([`Credentials::Token`]).
 ///
 /// A request marked [`codearts_transport::Anonymous`] (a download redirected to another
 /// origin) is passed on with every credential header removed and none added.
@@ -60,8 +65,9 @@ impl AuthLayer {
         Self::with_mode(Mode::Iam(provider), inner)
     }
 
-    /// Sends `token` as `X-Auth-Token`.
-    pub fn static_token(token: StaticToken, inner: SharedHttpClient) -> Self {
+    /// Sends `token` as `X-Auth-Token`, as it is (checked non-empty by
+    /// [`Credentials::token`]).
+    pub fn static_token(token: SecretString, inner: SharedHttpClient) -> Self {
         Self::with_mode(Mode::Static(token), inner)
     }
 
@@ -77,7 +83,7 @@ impl AuthLayer {
     ) -> Result<Self, Error> {
         Ok(match credentials {
             Credentials::AkSk(c) => Self::signing(c, inner),
-            Credentials::Token(t) => Self::static_token(StaticToken::from(t), inner),
+            Credentials::Token(t) => Self::static_token(t, inner),
             Credentials::Password(c) => {
                 let endpoint = iam_endpoint.ok_or_else(|| {
                     Error::config(
@@ -172,7 +178,7 @@ impl AuthLayer {
                 let token = provider.token().await?;
                 set_token(request, &token)?;
             }
-            Mode::Static(token) => set_token(request, token.token())?,
+            Mode::Static(token) => set_token(request, token)?,
         }
         Ok(())
     }
@@ -266,9 +272,10 @@ impl HttpClient for AuthLayer {
         else {
             return Ok(response);
         };
-        let (parts, body) = response.into_parts();
+        let (mut parts, body) = response.into_parts();
         let body = body.collect(REFUSAL_BODY_LIMIT).await?;
-        let refusal = ServiceErrorBody::parse(&body).unwrap_or_default();
+        let parsed = ServiceErrorBody::parse(&body);
+        let refusal = parsed.clone().unwrap_or_default();
         let retry = match &self.mode {
             Mode::Iam(provider) if says_token_expired(&refusal) => {
                 if let Some(token) = &token_sent {
@@ -282,6 +289,8 @@ impl HttpClient for AuthLayer {
             _ => false,
         };
         if !retry {
+            // The error built from this answer on the way up reuses the parse.
+            parts.extensions.insert(ParsedErrorBody(parsed));
             return Ok(Response::from_parts(parts, Body::from(body)));
         }
         self.authorize(&mut again).await?;

@@ -40,19 +40,18 @@
 //! ```
 #![warn(missing_docs)]
 
-mod builder;
 pub mod chain;
 pub mod clock;
 pub mod credentials;
+mod iam_regions;
 pub mod layer;
 pub mod signer;
 pub mod token;
 pub mod verify;
 
-pub use builder::{ClientBuilder, ServiceClient};
 pub use chain::{CredentialsChain, CredentialsSource, ResolvedCredentials};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use credentials::{AkSkCredentials, Credentials, PasswordCredentials, TokenScope};
 pub use layer::AuthLayer;
 pub use signer::{sign, Signature, SigningRequest};
-pub use token::{iam_endpoint_for_region, StaticToken, TokenProvider};
+pub use token::{iam_endpoint_for_region, TokenProvider};

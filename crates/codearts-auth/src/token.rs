@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::clock::{SharedClock, SystemClock};
-use crate::credentials::{PasswordCredentials, Redacted, TokenScope};
+use crate::credentials::{PasswordCredentials, TokenScope};
 
 /// How long before expiry a cached token is replaced, unless configured otherwise (5 minutes).
 pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(5 * 60);
@@ -26,55 +26,7 @@ pub const X_AUTH_TOKEN: &str = "x-auth-token";
 /// The largest IAM token response read (the catalog makes it large).
 const IAM_BODY_LIMIT: usize = 4 * 1024 * 1024;
 
-/// The IAM endpoints of the regions the official SDK knows.
-const IAM_REGIONS: &[(&str, &str)] = &[
-    ("af-south-1", "https://iam.af-south-1.myhuaweicloud.com"),
-    ("ae-ad-1", "https://iam.ae-ad-1.myhuaweicloud.com"),
-    (
-        "ap-southeast-1",
-        "https://iam.ap-southeast-1.myhuaweicloud.com",
-    ),
-    (
-        "ap-southeast-2",
-        "https://iam.ap-southeast-2.myhuaweicloud.com",
-    ),
-    (
-        "ap-southeast-3",
-        "https://iam.ap-southeast-3.myhuaweicloud.com",
-    ),
-    (
-        "ap-southeast-4",
-        "https://iam.ap-southeast-4.myhuaweicloud.com",
-    ),
-    ("cn-east-2", "https://iam.cn-east-2.myhuaweicloud.com"),
-    ("cn-east-3", "https://iam.cn-east-3.myhuaweicloud.com"),
-    ("cn-east-4", "https://iam.cn-east-4.myhuaweicloud.com"),
-    ("cn-east-5", "https://iam.cn-east-5.myhuaweicloud.com"),
-    ("cn-north-1", "https://iam.cn-north-1.myhuaweicloud.com"),
-    ("cn-north-12", "https://iam.cn-north-12.myhuaweicloud.com"),
-    ("cn-north-2", "https://iam.cn-north-2.myhuaweicloud.com"),
-    ("cn-north-4", "https://iam.cn-north-4.myhuaweicloud.com"),
-    ("cn-north-9", "https://iam.cn-north-9.myhuaweicloud.com"),
-    ("cn-south-1", "https://iam.cn-south-1.myhuaweicloud.com"),
-    ("cn-south-2", "https://iam.cn-south-2.myhuaweicloud.com"),
-    (
-        "cn-southwest-2",
-        "https://iam.cn-southwest-2.myhuaweicloud.com",
-    ),
-    ("eu-west-0", "https://iam.eu-west-0.myhuaweicloud.com"),
-    ("eu-west-101", "https://iam.eu-west-101.myhuaweicloud.eu"),
-    ("la-north-2", "https://iam.la-north-2.myhuaweicloud.com"),
-    ("la-south-2", "https://iam.la-south-2.myhuaweicloud.com"),
-    ("me-east-1", "https://iam.me-east-1.myhuaweicloud.com"),
-    (
-        "my-kualalumpur-1",
-        "https://iam.my-kualalumpur-1.myhuaweicloud.com",
-    ),
-    ("na-mexico-1", "https://iam.na-mexico-1.myhuaweicloud.com"),
-    ("ru-moscow-1", "https://iam.ru-moscow-1.myhuaweicloud.com"),
-    ("sa-brazil-1", "https://iam.sa-brazil-1.myhuaweicloud.com"),
-    ("tr-west-1", "https://iam.tr-west-1.myhuaweicloud.com"),
-];
+use crate::iam_regions::IAM_REGIONS;
 
 /// The IAM endpoint of `region` (e.g. `cn-north-4`); an unknown region is an
 /// [`ErrorKind::Config`] error.
@@ -91,44 +43,6 @@ pub fn iam_endpoint_for_region(region: &str) -> Result<Endpoint, Error> {
 /// The regions [`iam_endpoint_for_region`] knows.
 pub fn iam_regions() -> impl Iterator<Item = &'static str> {
     IAM_REGIONS.iter().map(|(id, _)| *id)
-}
-
-/// A caller-supplied IAM token, sent as it is.
-#[derive(Clone)]
-pub struct StaticToken {
-    token: SecretString,
-}
-
-impl StaticToken {
-    /// Wraps `token`; an empty token is an [`ErrorKind::Config`] error.
-    pub fn new(token: impl Into<String>) -> Result<Self, Error> {
-        let token = token.into();
-        if token.is_empty() {
-            return Err(Error::config("the IAM token is empty"));
-        }
-        Ok(StaticToken {
-            token: SecretString::from(token),
-        })
-    }
-
-    /// The token.
-    pub fn token(&self) -> &SecretString {
-        &self.token
-    }
-}
-
-impl From<SecretString> for StaticToken {
-    fn from(token: SecretString) -> Self {
-        StaticToken { token }
-    }
-}
-
-impl fmt::Debug for StaticToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StaticToken")
-            .field("token", &Redacted)
-            .finish()
-    }
 }
 
 struct Cached {
@@ -187,12 +101,12 @@ impl TokenProvider {
 
     /// A valid token: the cached one while it is outside the refresh window, else a new one.
     ///
-    /// IAM refusing the request is an [`ErrorKind::Auth`] error carrying IAM's status, and its
-    /// code and message (directly for a 401, in the message and the source otherwise); an
-    /// answer without `X-Subject-Token` or with an unreadable `token.expires_at` is
-    /// [`ErrorKind::Auth`] too. Connection failures keep their own kind. IAM answering with a
-    /// redirect is an [`ErrorKind::Redirect`] error: the exchange never follows one, so the
-    /// password goes to the IAM endpoint and nowhere else.
+    /// IAM refusing the request is an [`ErrorKind::Credentials`] error carrying IAM's status,
+    /// and its code and message (directly for a 401, in the message and the source otherwise);
+    /// an answer without `X-Subject-Token` or with an unreadable `token.expires_at` is
+    /// [`ErrorKind::Credentials`] too. Connection failures keep their own kind. IAM answering
+    /// with a redirect is an [`ErrorKind::Redirect`] error: the exchange never follows one, so
+    /// the password goes to the IAM endpoint and nowhere else.
     pub async fn token(&self) -> Result<SecretString, Error> {
         let mut state = self.state.lock().await;
         if let Some(cached) = state.as_ref() {
@@ -273,11 +187,11 @@ impl TokenProvider {
         let response = execute(self.client.as_ref(), request, IAM_BODY_LIMIT)
             .await
             .map_err(iam_error)?;
-        let request_id = response.header("x-request-id").map(str::to_owned);
+        let request_id = codearts_transport::request_id_of(&response.headers).map(str::to_owned);
         let auth_error = |message: &str| {
-            Error::new(ErrorKind::Auth, message)
+            Error::new(ErrorKind::Credentials, message)
                 .with_status(response.status)
-                .with_request_id(request_id.clone())
+                .with_request_id_opt(request_id.clone())
         };
         let token = response
             .header(X_SUBJECT_TOKEN)
@@ -298,20 +212,22 @@ impl TokenProvider {
     }
 }
 
-/// Makes every refusal by IAM an [`ErrorKind::Auth`] error; a 401 already is one and keeps
-/// IAM's code and message as they are. A redirect stays an [`ErrorKind::Redirect`] error,
-/// saying that IAM sent it.
+/// Makes every refusal by IAM an [`ErrorKind::Credentials`] error: the service was never
+/// asked. A 401 keeps IAM's code and message as they are. A redirect stays an
+/// [`ErrorKind::Redirect`] error, saying that IAM sent it.
 fn iam_error(error: Error) -> Error {
-    if error.kind() == ErrorKind::Redirect {
-        return Error::new(
-            ErrorKind::Redirect,
-            format!("IAM did not issue a token: {}", error.message()),
-        )
-        .with_status(error.status().unwrap_or(http::StatusCode::FOUND))
-        .with_request_id(error.request_id().map(str::to_owned));
-    }
-    if error.kind() != ErrorKind::Service {
-        return error;
+    match error.kind() {
+        ErrorKind::Redirect => {
+            return Error::new(
+                ErrorKind::Redirect,
+                format!("IAM did not issue a token: {}", error.message()),
+            )
+            .with_status(error.status().unwrap_or(http::StatusCode::FOUND))
+            .with_request_id_opt(error.request_id().map(str::to_owned));
+        }
+        ErrorKind::Auth => return error.with_kind(ErrorKind::Credentials),
+        ErrorKind::Service => {}
+        _ => return error,
     }
     let mut message = String::from("IAM refused to issue a token");
     if let Some(status) = error.http_status_code() {
@@ -323,8 +239,8 @@ fn iam_error(error: Error) -> Error {
     if let Some(msg) = error.error_msg() {
         message.push_str(&format!(": {msg}"));
     }
-    let mut wrapped =
-        Error::new(ErrorKind::Auth, message).with_request_id(error.request_id().map(str::to_owned));
+    let mut wrapped = Error::new(ErrorKind::Credentials, message)
+        .with_request_id_opt(error.request_id().map(str::to_owned));
     if let Some(status) = error.status() {
         wrapped = wrapped.with_status(status);
     }

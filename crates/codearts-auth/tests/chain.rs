@@ -131,7 +131,7 @@ fn nothing_found_lists_where_the_chain_looked() {
         .with_env_lookup(env(&[("HOME", "/nonexistent-home-for-test")]))
         .resolve()
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Config);
+    assert_eq!(err.kind(), ErrorKind::Credentials);
     let msg = err.to_string();
     for needle in [
         "explicitly",
@@ -195,14 +195,14 @@ fn incomplete_env_is_an_error_not_skipped() {
         .with_profile_path(&file.0)
         .resolve()
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Config);
+    assert_eq!(err.kind(), ErrorKind::Credentials);
     assert!(err.message().contains("HUAWEICLOUD_SDK_SK"));
 
     let err = Credentials::from_env_with(&env(&[("HUAWEICLOUD_SDK_USER_NAME", "u")])).unwrap_err();
     assert!(err.message().contains("HUAWEICLOUD_SDK_PASSWORD"), "{err}");
     // Empty values count as unset.
     let err = Credentials::from_env_with(&env(&[("HUAWEICLOUD_SDK_AK", "")])).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Config);
+    assert_eq!(err.kind(), ErrorKind::Credentials);
 }
 
 #[test]

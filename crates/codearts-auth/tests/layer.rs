@@ -7,10 +7,11 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use codearts_auth::{
     sign, AkSkCredentials, AuthLayer, Credentials, ManualClock, PasswordCredentials,
-    SigningRequest, StaticToken, TokenScope,
+    SigningRequest, TokenScope,
 };
 use codearts_transport::{Bytes, Endpoint, ErrorKind, HttpClient, Request};
 use common::{iam_ok, response, Fake};
+use secrecy::SecretString;
 
 const T0: u64 = 1_732_341_981; // 20241123T060621Z
 
@@ -98,7 +99,7 @@ async fn every_send_gets_a_fresh_date_and_the_offset_applies() {
 #[tokio::test]
 async fn static_token_mode_sets_x_auth_token() {
     let fake = ok_fake();
-    let layer = AuthLayer::static_token(StaticToken::new("MIIstatic").unwrap(), fake.clone());
+    let layer = AuthLayer::static_token(SecretString::from("MIIstatic"), fake.clone());
     layer.send(request()).await.unwrap();
     let sent = fake.requests().remove(0);
     assert_eq!(sent.headers()["x-auth-token"], "MIIstatic");
@@ -160,7 +161,7 @@ async fn a_token_failure_stops_the_request() {
     )
     .unwrap();
     let err = layer.send(request()).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert_eq!(err.kind(), ErrorKind::Credentials);
     assert_eq!(fake.calls(), 1, "only IAM was asked");
 }
 

@@ -8,11 +8,11 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use codearts_auth::signer::parse_sdk_date;
 use codearts_auth::{
-    AkSkCredentials, AuthLayer, Credentials, ManualClock, PasswordCredentials, StaticToken,
-    TokenScope,
+    AkSkCredentials, AuthLayer, Credentials, ManualClock, PasswordCredentials, TokenScope,
 };
 use codearts_transport::{Bytes, Endpoint, HttpClient, Request};
 use common::{iam_ok, response, Fake};
+use secrecy::SecretString;
 
 const T0: u64 = 1_800_000_000;
 
@@ -122,7 +122,7 @@ async fn other_401s_are_passed_on_untouched() {
 #[tokio::test]
 async fn a_static_token_is_never_refreshed() {
     let fake = Arc::new(Fake::new(|_, _| response(401, &[], EXPIRED)));
-    let layer = AuthLayer::static_token(StaticToken::new("given").unwrap(), fake.clone());
+    let layer = AuthLayer::static_token(SecretString::from("given"), fake.clone());
     assert_eq!(layer.send(request()).await.unwrap().status(), 401);
     assert_eq!(fake.calls(), 1);
 }
@@ -174,4 +174,29 @@ async fn a_signature_refusal_without_a_date_is_passed_on() {
     assert_eq!(layer.send(request()).await.unwrap().status(), 401);
     assert_eq!(fake.calls(), 1);
     assert_eq!(layer.clock_offset(), 0);
+}
+
+/// A 401 the layer read and did not repair goes up with its parsed body, so the error built
+/// from it does not parse the body again.
+#[tokio::test]
+async fn an_unrepaired_refusal_goes_up_with_its_parsed_body() {
+    let fake = Arc::new(Fake::new(|_, _| {
+        response(
+            401,
+            &[],
+            r#"{"error_code":"APIG.0301","error_msg":"incorrect IAM authentication information"}"#,
+        )
+    }));
+    let layer = AuthLayer::signing(AkSkCredentials::new("AK", "SK").unwrap(), fake.clone());
+    let answer = layer.send(request()).await.unwrap();
+    assert_eq!(answer.status(), 401);
+    let parsed = answer
+        .extensions()
+        .get::<codearts_transport::error_body::ParsedErrorBody>()
+        .expect("the parsed refusal travels up");
+    assert_eq!(
+        parsed.0.as_ref().and_then(|b| b.code.as_deref()),
+        Some("APIG.0301")
+    );
+    assert_eq!(fake.calls(), 1, "not repaired, not repeated");
 }

@@ -188,7 +188,7 @@ async fn a_401_is_auth_with_iam_status_code_and_message() {
         )
     }));
     let err = provider(fake, clock()).token().await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert_eq!(err.kind(), ErrorKind::Credentials);
     assert_eq!(err.http_status_code(), Some(401));
     assert_eq!(err.error_code(), Some("401"));
     assert_eq!(err.error_msg(), Some("The username or password is wrong."));
@@ -197,7 +197,7 @@ async fn a_401_is_auth_with_iam_status_code_and_message() {
 }
 
 #[tokio::test]
-async fn other_refusals_are_auth_too() {
+async fn other_refusals_are_credential_problems_too() {
     let fake = Arc::new(Fake::new(|_, _| {
         response(
             403,
@@ -206,7 +206,7 @@ async fn other_refusals_are_auth_too() {
         )
     }));
     let err = provider(fake, clock()).token().await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert_eq!(err.kind(), ErrorKind::Credentials);
     assert_eq!(err.http_status_code(), Some(403));
     let text = err.to_string();
     assert!(
@@ -227,13 +227,16 @@ async fn failures_are_not_cached() {
         }
     }));
     let provider = provider(fake.clone(), clock());
-    assert_eq!(provider.token().await.unwrap_err().kind(), ErrorKind::Auth);
+    assert_eq!(
+        provider.token().await.unwrap_err().kind(),
+        ErrorKind::Credentials
+    );
     assert_eq!(provider.token().await.unwrap().expose_secret(), "tok");
     assert_eq!(fake.calls(), 2);
 }
 
 #[tokio::test]
-async fn a_missing_subject_token_is_auth() {
+async fn a_missing_subject_token_is_a_credentials_problem() {
     let fake = Arc::new(Fake::new(|_, _| {
         response(
             201,
@@ -242,12 +245,12 @@ async fn a_missing_subject_token_is_auth() {
         )
     }));
     let err = provider(fake, clock()).token().await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert_eq!(err.kind(), ErrorKind::Credentials);
     assert!(err.message().contains("X-Subject-Token"), "{err}");
 }
 
 #[tokio::test]
-async fn an_unreadable_expiry_is_auth() {
+async fn an_unreadable_expiry_is_a_credentials_problem() {
     for body in [
         r#"{"token":{"expires_at":"next tuesday"}}"#,
         r#"{"token":{}}"#,
@@ -257,6 +260,6 @@ async fn an_unreadable_expiry_is_auth() {
             response(201, &[("X-Subject-Token", "tok")], body)
         }));
         let err = provider(fake, clock()).token().await.unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Auth, "{body}");
+        assert_eq!(err.kind(), ErrorKind::Credentials, "{body}");
     }
 }

@@ -13,8 +13,8 @@ fn request() -> ShowProjectJobPermissionRequest {
 fn client(server: &TestServer, body_limit: usize) -> BuildClient {
     BuildClient::builder()
         .endpoint(server.url())
-        .credentials(codearts_build::Credentials::AkSk(
-            codearts_build::AkSkCredentials::new(TEST_AK, TEST_SK).unwrap(),
+        .credentials(codearts_build::config::Credentials::AkSk(
+            codearts_build::config::AkSkCredentials::new(TEST_AK, TEST_SK).unwrap(),
         ))
         .retry(RetryConfig::disabled())
         .body_limit(body_limit)

@@ -3,7 +3,7 @@
 use clap::{value_parser, Arg, ArgAction, Command};
 
 use crate::ops::{op_command, OpSpec};
-use crate::{duration, emulator, generated};
+use crate::{duration, generated};
 
 const ROOT_AFTER_HELP: &str = "\
 Credentials, as the SDK finds them: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (plus
@@ -25,7 +25,7 @@ credentials to another host. --endpoint must not contain user:password@.";
 
 /// The whole `codearts` command.
 pub fn command() -> Command {
-    Command::new("codearts")
+    let command = Command::new("codearts")
         .version(env!("CARGO_PKG_VERSION"))
         .about("The command line for Huawei Cloud CodeArts Pipeline and CodeArts Build")
         .after_help(ROOT_AFTER_HELP)
@@ -49,9 +49,10 @@ pub fn command() -> Command {
             .subcommand(wait_build()),
         )
         .subcommand(raw())
-        .subcommand(demo())
-        .subcommand(emulator::command())
-        .subcommand(completions())
+        .subcommand(demo());
+    #[cfg(feature = "emulator")]
+    let command = command.subcommand(crate::emulator::command());
+    command.subcommand(completions())
 }
 
 fn global_args() -> Vec<Arg> {

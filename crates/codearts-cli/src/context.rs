@@ -9,9 +9,10 @@ use clap::ArgMatches;
 use codearts_auth::chain::{
     ENV_AK, ENV_DOMAIN_NAME, ENV_PASSWORD, ENV_SECURITY_TOKEN, ENV_SK, ENV_TOKEN, ENV_USER_NAME,
 };
-use codearts_auth::{ClientBuilder, Credentials, CredentialsChain, ServiceClient};
+use codearts_auth::{Credentials, CredentialsChain};
+use codearts_runtime::{ClientBuilder, ServiceClient};
 use codearts_transport::{
-    Error, HttpClient, Request, ReqwestClient, Response, RetryConfig, ServiceHttp, SharedHttpClient,
+    Error, HttpClient, Request, ReqwestClient, Response, RetryConfig, SharedHttpClient,
 };
 
 use crate::output::Format;
@@ -180,30 +181,6 @@ impl Globals {
     }
 }
 
-/// Bare access to a service's authenticated stack, for `codearts raw`.
-pub struct RawService<const S: u8>(pub ServiceHttp);
-
-/// `RawService` of CodeArts Pipeline.
-pub type RawPipeline = RawService<0>;
-/// `RawService` of CodeArts Build.
-pub type RawBuild = RawService<1>;
-
-impl ServiceClient for RawService<0> {
-    const SERVICE: &'static str = "codeartspipeline";
-    const REGIONS: &'static [codearts_transport::Region] = codearts_pipeline::REGIONS;
-    fn from_http(http: ServiceHttp) -> Self {
-        RawService(http)
-    }
-}
-
-impl ServiceClient for RawService<1> {
-    const SERVICE: &'static str = "codeartsbuild";
-    const REGIONS: &'static [codearts_transport::Region] = codearts_build::REGIONS;
-    fn from_http(http: ServiceHttp) -> Self {
-        RawService(http)
-    }
-}
-
 /// Prints each request's method and URL, and each answer's status and request id, on stderr.
 /// Headers and bodies are never printed: they carry signatures, tokens and passwords.
 #[derive(Debug)]
@@ -225,10 +202,7 @@ impl HttpClient for DebugLayer {
                 "debug: < {} in {} ms{}",
                 response.status().as_u16(),
                 started.elapsed().as_millis(),
-                response
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
+                codearts_transport::request_id_of(response.headers())
                     .map(|id| format!(", request id {}", crate::output::escape_control(id)))
                     .unwrap_or_default()
             ),

@@ -30,6 +30,7 @@ pub mod cli;
 pub mod context;
 pub mod demo;
 pub mod duration;
+#[cfg(feature = "emulator")]
 pub mod emulator;
 mod error;
 pub mod generated;
@@ -96,6 +97,7 @@ async fn dispatch(matches: &ArgMatches) -> Result<u8, CliError> {
         }
         "raw" => with_timeout(&globals, raw::run(&globals, sub)).await,
         "demo" => with_timeout(&globals, run_demo(&globals, sub)).await,
+        #[cfg(feature = "emulator")]
         "emulator" => emulator::run(sub).await,
         "completions" => {
             if let Some(shell) = sub.get_one::<clap_complete::Shell>("shell") {
@@ -230,6 +232,12 @@ async fn wait_build(globals: &Globals, matches: &ArgMatches) -> Result<u8, CliEr
     Ok(waited.code)
 }
 
+/// What `demo` without `--endpoint` says when the emulator is not built in.
+#[cfg(not(feature = "emulator"))]
+const NO_EMULATOR: &str = "this codearts was built without the embedded emulator (cargo feature \
+     `emulator`): pass --endpoint URL to run the demo against a server, or rebuild with the \
+     default features";
+
 async fn run_demo(globals: &Globals, matches: &ArgMatches) -> Result<u8, CliError> {
     let interval = matches
         .get_one::<std::time::Duration>("interval")
@@ -237,6 +245,7 @@ async fn run_demo(globals: &Globals, matches: &ArgMatches) -> Result<u8, CliErro
         .unwrap_or(std::time::Duration::from_millis(500));
     let project = matches.get_one::<String>("project-id").cloned();
     // Keeps an embedded emulator alive until the demo ends.
+    #[cfg(feature = "emulator")]
     let mut _emulator = None;
     let target = match &globals.endpoint {
         Some(endpoint) => demo::DemoTarget {
@@ -248,6 +257,9 @@ async fn run_demo(globals: &Globals, matches: &ArgMatches) -> Result<u8, CliErro
             poll_interval: interval,
             step_timeout: std::time::Duration::from_secs(60),
         },
+        #[cfg(not(feature = "emulator"))]
+        None => return Err(CliError::usage(NO_EMULATOR)),
+        #[cfg(feature = "emulator")]
         None => {
             let embedded = emulator::embedded().await?;
             _emulator = Some(embedded.handle);

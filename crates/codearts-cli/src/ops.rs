@@ -158,6 +158,12 @@ fn flag_arg(spec: &'static ArgSpec) -> Arg {
         Loc::File => "The file to upload as form field",
     };
     let mut help = format!("{where_} `{}`", spec.wire);
+    if spec.loc == Loc::File {
+        // curl's `-F name=@PATH;type=...` spelling, which users already know.
+        help.push_str(
+            "; append `;type=MIME` to set the part's content type (e.g. `icon.png;type=image/png`)",
+        );
+    }
     if spec.many {
         help.push_str(" (repeat for several values)");
     }
@@ -239,11 +245,12 @@ impl<'a> Input<'a> {
         }
     }
 
-    /// An optional file flag, read whole.
+    /// An optional file flag, read whole: `PATH` or, as curl writes it, `PATH;type=MIME`.
     pub fn opt_file(&self, flag: &str) -> Result<Option<FilePart>, CliError> {
-        let Some(path) = self.matches.get_one::<String>(flag) else {
+        let Some(arg) = self.matches.get_one::<String>(flag) else {
             return Ok(None);
         };
+        let (path, content_type) = split_file_arg(flag, arg)?;
         let file = std::fs::File::open(path)
             .map_err(|e| CliError::usage(format!("--{flag}: cannot read `{path}`: {e}")))?;
         let data = read_capped(file, &format!("--{flag} {path}"))?;
@@ -251,7 +258,11 @@ impl<'a> Input<'a> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "file".to_owned());
-        Ok(Some(FilePart::new(name, data)))
+        let part = FilePart::new(name, data);
+        Ok(Some(match content_type {
+            Some(content_type) => part.set_content_type(content_type),
+            None => part,
+        }))
     }
 
     /// The `--output-file` of a download.
@@ -337,4 +348,49 @@ pub fn decode_body<T: DeserializeOwned>(text: &str) -> Result<T, CliError> {
             CliError::usage(format!("--body: field `{path}`: {inner}"))
         }
     })
+}
+
+/// Splits `PATH;type=MIME` into the path and the content type. An argument that names an
+/// existing file is a path as it is, so a file whose name contains `;type=` stays reachable.
+pub fn split_file_arg<'s>(
+    flag: &str,
+    arg: &'s str,
+) -> Result<(&'s str, Option<&'s str>), CliError> {
+    if Path::new(arg).is_file() {
+        return Ok((arg, None));
+    }
+    let Some((path, content_type)) = arg.rsplit_once(";type=") else {
+        return Ok((arg, None));
+    };
+    let valid = content_type
+        .split_once('/')
+        .is_some_and(|(kind, sub)| !kind.is_empty() && !sub.is_empty())
+        && content_type
+            .bytes()
+            .all(|b| b.is_ascii_graphic() || b == b' ');
+    if !valid {
+        return Err(CliError::usage(format!(
+            "--{flag}: `{content_type}` is not a content type; write PATH;type=TYPE/SUBTYPE, e.g. icon.png;type=image/png"
+        )));
+    }
+    Ok((path, Some(content_type)))
+}
+
+#[cfg(test)]
+mod file_arg_tests {
+    use super::split_file_arg;
+
+    #[test]
+    fn a_type_suffix_is_split_off_as_curl_writes_it() {
+        assert_eq!(
+            split_file_arg("file", "/no/such/icon.png").unwrap(),
+            ("/no/such/icon.png", None)
+        );
+        assert_eq!(
+            split_file_arg("file", "/no/such/icon.png;type=image/png").unwrap(),
+            ("/no/such/icon.png", Some("image/png"))
+        );
+        assert!(split_file_arg("file", "/no/such/icon.png;type=png").is_err());
+        assert!(split_file_arg("file", "/no/such/icon.png;type=image/png\r\nX: y").is_err());
+    }
 }

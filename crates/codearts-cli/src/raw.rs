@@ -4,11 +4,13 @@ use std::io::{IsTerminal, Write};
 
 use clap::ArgMatches;
 use codearts_auth::AuthLayer;
+use codearts_build::BuildClient;
+use codearts_pipeline::PipelineClient;
 use codearts_transport::encoding::parse_query;
-use codearts_transport::http::Method;
+use codearts_transport::http::{HeaderMap, Method, StatusCode};
 use codearts_transport::{Endpoint, OperationRequest, SharedHttpClient};
 
-use crate::context::{Globals, RawBuild, RawPipeline};
+use crate::context::Globals;
 use crate::ops::read_body_arg;
 use crate::output;
 use crate::{CliError, EXIT_ERROR, EXIT_OK};
@@ -64,69 +66,22 @@ pub async fn run(globals: &Globals, matches: &ArgMatches) -> Result<u8, CliError
         .get_one::<String>("service")
         .map(String::as_str)
         .unwrap_or("pipeline");
-    let (http, endpoint) = stack(globals, service)?;
-    let request = op.into_request(&endpoint)?;
-    let response = http.send(request).await?;
-    let (parts, body) = response.into_parts();
-    let body = body.collect(RAW_BODY_LIMIT).await?;
-
-    let request_id = parts
-        .headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(|id| format!(" (request id {id})"))
-        .unwrap_or_default();
-    eprintln!(
-        "HTTP {}{}",
-        parts.status,
-        output::escape_control(&request_id)
-    );
-    let mut stdout = std::io::stdout().lock();
-    match serde_json::from_slice::<serde_json::Value>(&body) {
-        Ok(value) if !body.is_empty() => {
-            let _ = stdout.write_all(output::render(&value, globals.output).as_bytes());
-        }
-        // Raw bytes to a file or a pipe; on a terminal, text with controls escaped.
-        _ if stdout.is_terminal() => {
-            let _ = stdout.write_all(output::escape_bytes(&body).as_bytes());
-        }
-        _ => {
-            let _ = stdout.write_all(&body);
-        }
-    }
-    let _ = stdout.flush();
-    Ok(if parts.status.is_success() {
-        EXIT_OK
-    } else {
-        EXIT_ERROR
-    })
-}
-
-/// The authenticated stack and endpoint of `service`.
-fn stack(globals: &Globals, service: &str) -> Result<(SharedHttpClient, Endpoint), CliError> {
-    let service_http = match service {
-        "pipeline" => globals.client::<RawPipeline>()?.0,
-        "build" => globals.client::<RawBuild>()?.0,
+    let untyped = match service {
+        "pipeline" => globals
+            .builder::<PipelineClient>()?
+            .body_limit(RAW_BODY_LIMIT)
+            .build_untyped()?,
+        "build" => globals
+            .builder::<BuildClient>()?
+            .body_limit(RAW_BODY_LIMIT)
+            .build_untyped()?,
         "iam" => {
-            // IAM has no service table of its own here: --endpoint, --iam-endpoint or the
-            // region's IAM endpoint.
-            let url = match (&globals.endpoint, &globals.iam_endpoint, &globals.region) {
-                (Some(url), _, _) | (None, Some(url), _) => Endpoint::parse(url)?,
-                (None, None, Some(region)) => codearts_auth::iam_endpoint_for_region(region)?,
-                (None, None, None) => {
-                    return Err(CliError::usage(
-                        "iam: set --region, --endpoint or --iam-endpoint",
-                    ))
-                }
-            };
-            let resolved = globals.chain().resolve()?;
-            let credentials = globals.credentials()?;
-            let layer = AuthLayer::from_credentials(
-                credentials,
-                globals.http()?,
-                resolved.iam_endpoint.or_else(|| Some(url.clone())),
-            )?;
-            return Ok((std::sync::Arc::new(layer), url));
+            let (http, endpoint) = iam_stack(globals)?;
+            let request = op.into_request(&endpoint)?;
+            let response = http.send(request).await?;
+            let (parts, body) = response.into_parts();
+            let body = body.collect(RAW_BODY_LIMIT).await?;
+            return Ok(print(globals, parts.status, &parts.headers, &body));
         }
         other => {
             return Err(CliError::usage(format!(
@@ -134,5 +89,60 @@ fn stack(globals: &Globals, service: &str) -> Result<(SharedHttpClient, Endpoint
             )))
         }
     };
-    Ok((service_http.http().clone(), service_http.endpoint().clone()))
+    let response = untyped.send_any_status(op).await?;
+    Ok(print(
+        globals,
+        response.status,
+        &response.headers,
+        &response.body,
+    ))
+}
+
+/// Prints an answer: the status and request id on stderr, the body on stdout; the exit code.
+fn print(globals: &Globals, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> u8 {
+    let request_id = codearts_transport::request_id_of(headers)
+        .map(|id| format!(" (request id {id})"))
+        .unwrap_or_default();
+    eprintln!("HTTP {status}{}", output::escape_control(&request_id));
+    let mut stdout = std::io::stdout().lock();
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(value) if !body.is_empty() => {
+            let _ = stdout.write_all(output::render(&value, globals.output).as_bytes());
+        }
+        // Raw bytes to a file or a pipe; on a terminal, text with controls escaped.
+        _ if stdout.is_terminal() => {
+            let _ = stdout.write_all(output::escape_bytes(body).as_bytes());
+        }
+        _ => {
+            let _ = stdout.write_all(body);
+        }
+    }
+    let _ = stdout.flush();
+    if status.is_success() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    }
+}
+
+/// IAM has no typed client here: its authenticated stack and endpoint (--endpoint,
+/// --iam-endpoint or the region's IAM endpoint).
+fn iam_stack(globals: &Globals) -> Result<(SharedHttpClient, Endpoint), CliError> {
+    let url = match (&globals.endpoint, &globals.iam_endpoint, &globals.region) {
+        (Some(url), _, _) | (None, Some(url), _) => Endpoint::parse(url)?,
+        (None, None, Some(region)) => codearts_auth::iam_endpoint_for_region(region)?,
+        (None, None, None) => {
+            return Err(CliError::usage(
+                "iam: set --region, --endpoint or --iam-endpoint",
+            ))
+        }
+    };
+    let resolved = globals.chain().resolve()?;
+    let credentials = globals.credentials()?;
+    let layer = AuthLayer::from_credentials(
+        credentials,
+        globals.http()?,
+        resolved.iam_endpoint.or_else(|| Some(url.clone())),
+    )?;
+    Ok((std::sync::Arc::new(layer), url))
 }

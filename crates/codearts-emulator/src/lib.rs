@@ -12,7 +12,8 @@
 //! ```
 //! use codearts_emulator::{fixture, Emulator};
 //! use codearts_pipeline::model::{CreatePipelineNewRequest, PipelineDTO};
-//! use codearts_pipeline::{AkSkCredentials, Credentials, PipelineClient};
+//! use codearts_pipeline::config::{AkSkCredentials, Credentials};
+//! use codearts_pipeline::PipelineClient;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {

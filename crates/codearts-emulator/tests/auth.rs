@@ -275,7 +275,8 @@ async fn tokens_expire_and_wrong_passwords_are_refused_in_iam_shape() {
         .list_pipelines(pm::ListPipelinesRequest::new(DEMO_PROJECT_ID))
         .await
         .unwrap_err();
-    assert!(err.is_auth(), "{err}");
+    assert!(err.is_credentials(), "{err}");
+    assert!(!err.is_auth(), "the service was never asked: {err}");
 
     let raw = reqwest::Client::new()
         .post(format!("{}/v3/auth/tokens", emu.url()))

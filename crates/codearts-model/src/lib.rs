@@ -40,7 +40,8 @@ pub mod pipeline;
 pub struct FilePart {
     /// The file name the service sees.
     pub file_name: String,
-    /// The part's `Content-Type`; `application/octet-stream` when unset.
+    /// The part's `Content-Type`; when unset the part carries none, as the official SDK sends
+    /// it (servers take such a part as `application/octet-stream`).
     pub content_type: Option<String>,
     /// The file's bytes.
     pub data: Vec<u8>,
@@ -73,11 +74,16 @@ impl fmt::Debug for FilePart {
     }
 }
 
-/// Prints `** redacted **` in place of a secret field's value in `Debug` output.
-pub struct Redacted<'a, T>(pub &'a T);
+/// What `Debug` prints instead of a secret, everywhere in codearts-rs.
+pub const REDACTED: &str = "** redacted **";
 
-impl<T> fmt::Debug for Redacted<'_, T> {
+/// Prints [`REDACTED`] in place of a secret value in `Debug` output: the one redaction
+/// helper of the SDK (models, credentials, signatures).
+#[derive(Clone, Copy)]
+pub struct Redacted;
+
+impl fmt::Debug for Redacted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("** redacted **")
+        f.write_str(REDACTED)
     }
 }

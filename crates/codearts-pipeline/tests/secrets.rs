@@ -4,8 +4,9 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use codearts_pipeline::config::{AkSkCredentials, Credentials};
 use codearts_pipeline::model::RejectManualReviewRequest;
-use codearts_pipeline::{AkSkCredentials, Credentials, PipelineClient};
+use codearts_pipeline::PipelineClient;
 use codearts_testkit::{Reply, TestServer};
 use codearts_transport::RetryConfig;
 

@@ -213,10 +213,10 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// A client of service `C` pointed at `server`, signing with [`TEST_AK`]/[`TEST_SK`].
 ///
 /// Retries are off, so each call is one request and scripted replies map one to one to calls.
-pub fn signed_client<C: codearts_auth::ServiceClient>(server: &TestServer) -> C {
+pub fn signed_client<C: codearts_runtime::ServiceClient>(server: &TestServer) -> C {
     let credentials =
         codearts_auth::AkSkCredentials::new(TEST_AK, TEST_SK).expect("test credentials");
-    codearts_auth::ClientBuilder::<C>::new()
+    codearts_runtime::ClientBuilder::<C>::new()
         .endpoint(server.url())
         .credentials(codearts_auth::Credentials::AkSk(credentials))
         .retry(codearts_transport::RetryConfig::disabled())

@@ -26,6 +26,8 @@ pub struct Part {
     pub name: String,
     /// The file name, for file parts.
     pub file_name: Option<String>,
+    /// The part's `Content-Type` header, if it has one.
+    pub content_type: Option<String>,
     /// The part's bytes.
     pub data: Vec<u8>,
 }
@@ -105,8 +107,18 @@ impl Recorded {
             if data.ends_with(b"\r\n") {
                 data.truncate(data.len() - 2);
             }
+            // Attributes come from the disposition line alone: a following `Content-Type`
+            // line must not run into the last one.
+            let disposition = head
+                .split("\r\n")
+                .find(|line| {
+                    line.to_ascii_lowercase()
+                        .starts_with("content-disposition:")
+                })
+                .unwrap_or_default();
             let attr = |key: &str| {
-                head.split(';')
+                disposition
+                    .split(';')
                     .map(str::trim)
                     .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
                     .map(|v| v.trim_matches('"').to_owned())
@@ -114,6 +126,12 @@ impl Recorded {
             parts.push(Part {
                 name: attr("name").unwrap_or_default(),
                 file_name: attr("filename"),
+                content_type: head.split("\r\n").find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.trim()
+                        .eq_ignore_ascii_case("content-type")
+                        .then(|| value.trim().to_owned())
+                }),
                 data,
             });
         }

@@ -32,6 +32,12 @@ pub struct ServiceErrorBody {
     pub encoded_authorization_message: Option<String>,
 }
 
+/// An error body a layer below has already parsed, carried in the response's extensions so
+/// the error built on the way up does not parse it again (the auth layer reads every 401).
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct ParsedErrorBody(pub Option<ServiceErrorBody>);
+
 impl ServiceErrorBody {
     /// Parses an error body; `None` when it is not JSON or holds no code or message.
     pub fn parse(body: &[u8]) -> Option<Self> {

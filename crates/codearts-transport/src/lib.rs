@@ -43,7 +43,7 @@ pub use call::Call;
 #[cfg(any(test, feature = "mock"))]
 pub use client::MockHttpClient;
 pub use client::{clone_request, HttpClient, Request, Response, SharedHttpClient};
-pub use error::{BoxError, Error, ErrorKind, BODY_SNIPPET_LEN};
+pub use error::{request_id_of, BoxError, Error, ErrorKind, BODY_SNIPPET_LEN};
 pub use operation::{
     decode_json, execute, execute_streaming, Endpoint, OperationRequest, RawResponse,
     StreamingResponse, DEFAULT_BODY_LIMIT,

@@ -40,7 +40,8 @@ impl Form {
         self
     }
 
-    /// Adds a file field.
+    /// Adds a file field. Without a `content_type` the part carries no `Content-Type`, as the
+    /// official SDK sends it (the server then takes it as `application/octet-stream`).
     pub fn file(
         mut self,
         name: &str,
@@ -48,11 +49,7 @@ impl Form {
         content_type: Option<&str>,
         data: &[u8],
     ) -> Self {
-        self.open_part(
-            name,
-            Some(file_name),
-            Some(content_type.unwrap_or("application/octet-stream")),
-        );
+        self.open_part(name, Some(file_name), content_type);
         self.body.extend_from_slice(data);
         self.body.extend_from_slice(b"\r\n");
         self
@@ -69,6 +66,11 @@ impl Form {
         }
         head.push_str("\r\n");
         if let Some(content_type) = content_type {
+            // A type is one header line: line breaks in it would forge more headers.
+            let content_type: String = content_type
+                .chars()
+                .filter(|c| *c != '\r' && *c != '\n')
+                .collect();
             head.push_str(&format!("Content-Type: {content_type}\r\n"));
         }
         head.push_str("\r\n");
@@ -110,7 +112,7 @@ mod tests {
         let expected = format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"privacy\"\r\n\r\ntrue\r\n\
              --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a%22b.p12\"\r\n\
-             Content-Type: application/octet-stream\r\n\r\n\x00\x01\r\n--{boundary}--\r\n"
+             \r\n\x00\x01\r\n--{boundary}--\r\n"
         );
         assert_eq!(body, Bytes::from(expected));
     }
@@ -118,5 +120,17 @@ mod tests {
     #[test]
     fn boundaries_differ() {
         assert_ne!(Form::new().boundary, Form::new().boundary);
+    }
+
+    #[test]
+    fn a_set_content_type_is_sent_on_one_line() {
+        let (_, body) = Form::new()
+            .file("file", "icon.png", Some("image/png\r\nX-Evil: 1"), b"png")
+            .finish();
+        let text = String::from_utf8_lossy(&body);
+        assert!(
+            text.contains("filename=\"icon.png\"\r\nContent-Type: image/pngX-Evil: 1\r\n\r\npng"),
+            "{text}"
+        );
     }
 }

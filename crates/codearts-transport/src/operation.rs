@@ -258,7 +258,7 @@ impl RawResponse {
         };
         decode_json(body).map_err(|e| {
             e.with_status(self.status)
-                .with_request_id(self.header("x-request-id").map(str::to_owned))
+                .with_request_id_opt(crate::request_id_of(&self.headers).map(str::to_owned))
         })
     }
 
@@ -337,15 +337,11 @@ pub async fn execute(
     }
     let (parts, body) = response.into_parts();
     let body = body.collect(body_limit).await.map_err(|e| {
-        let request_id = parts
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        e.with_status(parts.status).with_request_id(request_id)
+        let request_id = crate::request_id_of(&parts.headers).map(str::to_owned);
+        e.with_status(parts.status).with_request_id_opt(request_id)
     })?;
     if !parts.status.is_success() {
-        return Err(Error::from_response(parts.status, &parts.headers, &body));
+        return Err(Error::from_parts(&parts, &body));
     }
     Ok(RawResponse {
         status: parts.status,
@@ -368,7 +364,7 @@ pub async fn execute_streaming(
     let (parts, body) = response.into_parts();
     if !parts.status.is_success() {
         let body = body.collect(error_limit).await.unwrap_or_default();
-        return Err(Error::from_response(parts.status, &parts.headers, &body));
+        return Err(Error::from_parts(&parts, &body));
     }
     Ok(StreamingResponse {
         status: parts.status,

@@ -94,7 +94,7 @@ pub fn redirect_error(status: StatusCode, headers: &HeaderMap) -> Error {
     };
     Error::new(ErrorKind::Redirect, message)
         .with_status(status)
-        .with_request_id(header_text(headers, "x-request-id").map(str::to_owned))
+        .with_request_id_opt(crate::request_id_of(headers).map(str::to_owned))
 }
 
 /// Scheme, host and port (the default one when absent), lower-cased.
@@ -170,7 +170,7 @@ pub(crate) async fn send_following(
                 ),
             )
             .with_status(status)
-            .with_request_id(header_text(response.headers(), "x-request-id").map(str::to_owned)));
+            .with_request_id_opt(crate::request_id_of(response.headers()).map(str::to_owned)));
         };
         hops += 1;
         if origin(&target) != start {

@@ -173,7 +173,8 @@ impl ReqwestClientBuilder {
 
 #[async_trait]
 impl HttpClient for ReqwestClient {
-    async fn send(&self, request: Request) -> Result<Response, Error> {
+    async fn send(&self, mut request: Request) -> Result<Response, Error> {
+        mark_empty_body(&mut request);
         let request = reqwest::Request::try_from(request).map_err(|e| {
             Error::invalid_request("the request is not valid for HTTP").with_source(e)
         })?;
@@ -196,6 +197,24 @@ impl HttpClient for ReqwestClient {
         builder
             .body(Body::from_stream(stream))
             .map_err(|e| Error::new(ErrorKind::Io, "malformed response").with_source(e))
+    }
+}
+
+/// Adds `Content-Length: 0` to a bodiless request other than GET and HEAD, as the official SDK
+/// (Python `requests`) does: hyper sends no length for an empty body, and some proxies refuse
+/// a POST without one (411). Added here, below the auth layer, so it is not signed, as the
+/// official SDK adds it after signing.
+fn mark_empty_body(request: &mut Request) {
+    let method = request.method();
+    if request.body().is_empty()
+        && *method != http::Method::GET
+        && *method != http::Method::HEAD
+        && !request.headers().contains_key(http::header::CONTENT_LENGTH)
+    {
+        request.headers_mut().insert(
+            http::header::CONTENT_LENGTH,
+            http::HeaderValue::from_static("0"),
+        );
     }
 }
 

@@ -65,6 +65,11 @@ impl ServiceHttp {
         &self.endpoint
     }
 
+    /// The largest response body read into memory.
+    pub fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+
     /// The client stack.
     pub fn http(&self) -> &SharedHttpClient {
         &self.http

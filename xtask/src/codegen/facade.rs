@@ -19,6 +19,8 @@ pub struct Facade {
     pub krate: &'static str,
     /// Human title, e.g. `CodeArts Pipeline`.
     pub title: &'static str,
+    /// The body of the crate page's example (doc-comment markers are added).
+    pub example: &'static str,
 }
 
 fn response_type(op: &Operation, f: &Facade) -> String {
@@ -71,8 +73,8 @@ impl std::fmt::Debug for {client} {{
 
 impl {client} {{
     /// A builder: region or endpoint, credentials, HTTP client.
-    pub fn builder() -> codearts_auth::ClientBuilder<Self> {{
-        codearts_auth::ClientBuilder::new()
+    pub fn builder() -> codearts_runtime::ClientBuilder<Self> {{
+        codearts_runtime::ClientBuilder::new()
     }}
 
     /// A client that performs every operation through `stub`, e.g. a mock in unit tests.
@@ -81,7 +83,7 @@ impl {client} {{
     }}
 }}
 
-impl codearts_auth::ServiceClient for {client} {{
+impl codearts_runtime::ServiceClient for {client} {{
     const SERVICE: &'static str = {service};
     const REGIONS: &'static [codearts_transport::Region] = crate::generated::regions::REGIONS;
 
@@ -502,4 +504,132 @@ pub fn module(f: &Facade) -> String {
         "{HEADER}\n//! Code generated from the {} spec.\n\npub mod client;\npub mod paging;\npub mod regions;\npub mod stub;\npub mod transport;\n",
         f.title
     )
+}
+
+/// A facade crate's `src/lib.rs`: the whole public surface of the service crate.
+pub fn lib_rs(spec: &Spec, f: &Facade) -> String {
+    let mut out = String::new();
+    writeln!(out, "{HEADER}").unwrap();
+    let krate = f.krate;
+    let client = f.client;
+    let title = f.title;
+    let stub = f.stub;
+    let count = spec.operations.len();
+    let example: String = f
+        .example
+        .lines()
+        .map(|line| format!("//! {line}").trim_end().to_owned() + "\n")
+        .collect();
+    write!(
+        out,
+        r#"//! An async client for Huawei Cloud {title}: all {count} operations of the service,
+//! generated from the checked-in spec, with AK/SK signing or IAM tokens, typed errors, and a
+//! stub trait to mock in unit tests.
+//!
+//! ```no_run
+{example}//! ```
+//!
+//! This crate is all a program needs (with an async runtime such as tokio):
+//! - [`{client}`] and its builder; each method returns a [`Call`]: await it as it is, or set
+//!   [`RequestOptions`] for that one call first (time limits, retries, extra headers).
+//!   [`config`] holds every type that configures a client:
+//!   credentials of each kind and the chain that finds them, retry policy, backoff and budget,
+//!   attempt and operation time limits, the HTTP client's settings or a replacement client,
+//!   and [`config::UntypedClient`] for operations the spec lacks.
+//! - [`model`]: the requests and responses; [`ItemStream`] for the paged operations' `*_stream`
+//!   methods (read with [`StreamExt::next`]); [`StreamingResponse`] for downloads.
+//! - [`Error`]: ask it for [`Error::kind`], [`Error::status`], [`Error::request_id`],
+//!   [`Error::error_code`] and [`Error::error_msg`], or [`Error::is_retryable`] and
+//!   [`Error::is_throttling`]; a mock builds a service's refusal with [`Error::service`].
+//!   [`error`] has the rest.
+//! - [`stub`]: the trait behind the client, to mock in unit tests.
+#![warn(missing_docs)]
+
+mod generated;
+
+pub use {model} as model;
+pub use codearts_transport::paging::ItemStream;
+/// Reads an [`ItemStream`] (`stream.next().await`), re-exported so no other crate is needed.
+pub use futures_util::StreamExt;
+pub use codearts_transport::{{call::Call, Error, ErrorKind, RequestOptions, StreamingResponse}};
+pub use generated::client::{client};
+
+/// The result of every operation.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Everything that configures a [`{client}`]: `{client}::builder()` returns a
+/// [`ClientBuilder`](config::ClientBuilder).
+pub mod config {{
+    pub use codearts_auth::{{
+        AkSkCredentials, Credentials, CredentialsChain, CredentialsSource, PasswordCredentials,
+        ResolvedCredentials, TokenScope,
+    }};
+    pub use codearts_runtime::{{ClientBuilder, UntypedClient}};
+    pub use codearts_transport::retry::{{BackoffBuilder, NeverRetry, Outcome, RetryContext}};
+    pub use codearts_transport::{{
+        Backoff, Endpoint, HttpClient, Region, ReqwestClient, ReqwestClientBuilder, RetryBudget,
+        RetryConfig, RetryPolicy, SharedHttpClient, StandardRetryPolicy, DEFAULT_BODY_LIMIT,
+    }};
+    /// The regions where {title} is offered, and their endpoints.
+    pub use crate::generated::regions::REGIONS;
+    /// What a replacement [`HttpClient`] receives and returns.
+    pub mod http {{
+        pub use codearts_transport::http::{{HeaderMap, HeaderValue, Method, StatusCode}};
+        pub use codearts_transport::{{Body, ByteStream, Bytes, Request, Response}};
+    }}
+}}
+
+/// Errors: [`Error`], its [`ErrorKind`], and the parsed body of a service's refusal.
+pub mod error {{
+    pub use codearts_transport::error_body::ServiceErrorBody;
+    pub use codearts_transport::{{BoxError, Error, ErrorKind}};
+}}
+
+/// The trait behind [`{client}`], to implement or mock in tests.
+///
+/// Implementations use [`async_trait`](macro@stub::async_trait), re-exported here so a test needs
+/// no extra dependency for it.
+pub mod stub {{
+    pub use crate::generated::stub::{stub};
+    pub use async_trait::async_trait;
+}}
+
+/// The error a stub method returns when its implementation does not provide it.
+pub(crate) fn unimplemented(operation: &str) -> Error {{
+    Error::new(
+        ErrorKind::Unimplemented,
+        format!("`{{operation}}` is not implemented by this stub"),
+    )
+}}
+"#,
+        model = f.model,
+    )
+    .unwrap();
+    if krate == "codearts_pipeline" {
+        out.push_str(
+            "\n/// The mocking guide's examples run as doctests of this crate.\n\
+             #[cfg(doctest)]\n\
+             #[doc = include_str!(\"../../../docs/mocking.md\")]\n\
+             struct MockingGuide;\n",
+        );
+    }
+    out
+}
+
+/// `codearts-auth`'s `src/iam_regions.rs`: IAM's endpoint in each region, from `spec/iam.json`.
+pub fn iam_regions(iam: &Spec) -> String {
+    let mut out = String::new();
+    writeln!(out, "{HEADER}").unwrap();
+    writeln!(
+        out,
+        "//! IAM's endpoint in each region, where password credentials get their tokens.\n"
+    )
+    .unwrap();
+    writeln!(out, "/// Every region of IAM, in the official order.").unwrap();
+    writeln!(out, "pub(crate) const IAM_REGIONS: &[(&str, &str)] = &[").unwrap();
+    for (id, endpoint) in &iam.regions {
+        writeln!(out, "    ({}, {}),", literal(id), literal(endpoint)).unwrap();
+    }
+    writeln!(out, "];").unwrap();
+    out
 }

@@ -28,6 +28,20 @@ const PIPELINE: Facade = Facade {
     model: "codearts_model::pipeline",
     krate: "codearts_pipeline",
     title: "CodeArts Pipeline",
+    example: r#"use codearts_pipeline::PipelineClient;
+use codearts_pipeline::model::RejectManualReviewRequest;
+
+# async fn run() -> codearts_pipeline::Result<()> {
+// Credentials come from the environment (HUAWEICLOUD_SDK_AK / _SK) or the profile file.
+let client = PipelineClient::builder().region("cn-north-4").build()?;
+let request = RejectManualReviewRequest::new(
+    "project-id", "pipeline-id", "pipeline-run-id", "job-run-id", "step-run-id",
+)
+.set_approval_description("the release notes are missing");
+let response = client.reject_manual_review(request).await?;
+println!("refused: {:?}", response.success);
+# Ok(())
+# }"#,
 };
 
 const BUILD: Facade = Facade {
@@ -36,6 +50,19 @@ const BUILD: Facade = Facade {
     model: "codearts_model::build",
     krate: "codearts_build",
     title: "CodeArts Build",
+    example: r#"use codearts_build::BuildClient;
+use codearts_build::model::ShowProjectJobPermissionRequest;
+
+# async fn run() -> codearts_build::Result<()> {
+// Credentials come from the environment (HUAWEICLOUD_SDK_AK / _SK) or the profile file.
+let client = BuildClient::builder().region("cn-north-4").build()?;
+let request = ShowProjectJobPermissionRequest::new("project-id", "job-id");
+let response = client.show_project_job_permission(request).await?;
+if let Some(matrix) = response.result {
+    println!("may run the job: {:?}", matrix.is_execute);
+}
+# Ok(())
+# }"#,
 };
 
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -137,6 +164,7 @@ fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
         (&build, &BUILD, "crates/codearts-build"),
     ] {
         let dir = PathBuf::from(dir);
+        files.push((dir.join("src/lib.rs"), facade::lib_rs(spec, f)));
         files.push((dir.join("src/generated/mod.rs"), facade::module(f)));
         files.push((dir.join("src/generated/client.rs"), facade::client(spec, f)));
         files.push((dir.join("src/generated/stub.rs"), facade::stub(spec, f)));
@@ -160,6 +188,10 @@ fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
             tests::render(spec, f),
         ));
     }
+    files.push((
+        PathBuf::from("crates/codearts-auth/src/iam_regions.rs"),
+        facade::iam_regions(&iam),
+    ));
     let emu = PathBuf::from("crates/codearts-emulator/src/generated");
     files.push((emu.join("mod.rs"), emulator::module()));
     files.push((

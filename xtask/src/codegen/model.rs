@@ -347,12 +347,7 @@ fn render_struct(out: &mut String, name: &str, doc: &str, fields: &[Field], shap
         for field in fields {
             let label = literal(bare(&field.name));
             if field.secret {
-                writeln!(
-                    out,
-                    "            .field({label}, &crate::Redacted(&self.{}))",
-                    field.name
-                )
-                .unwrap();
+                writeln!(out, "            .field({label}, &crate::Redacted)").unwrap();
             } else {
                 writeln!(out, "            .field({label}, &self.{})", field.name).unwrap();
             }

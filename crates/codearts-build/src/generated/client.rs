@@ -22,8 +22,8 @@ impl std::fmt::Debug for BuildClient {
 
 impl BuildClient {
     /// A builder: region or endpoint, credentials, HTTP client.
-    pub fn builder() -> codearts_auth::ClientBuilder<Self> {
-        codearts_auth::ClientBuilder::new()
+    pub fn builder() -> codearts_runtime::ClientBuilder<Self> {
+        codearts_runtime::ClientBuilder::new()
     }
 
     /// A client that performs every operation through `stub`, e.g. a mock in unit tests.
@@ -34,7 +34,7 @@ impl BuildClient {
     }
 }
 
-impl codearts_auth::ServiceClient for BuildClient {
+impl codearts_runtime::ServiceClient for BuildClient {
     const SERVICE: &'static str = "codeartsbuild";
     const REGIONS: &'static [codearts_transport::Region] = crate::generated::regions::REGIONS;
 

@@ -124,6 +124,7 @@ async fn demo_gets_a_token_for_password_credentials() {
 }
 
 /// `codearts emulator` serves with the emulator binary's options and prints its URL first.
+#[cfg(feature = "emulator")]
 #[test]
 fn codearts_emulator_serves_and_answers_signed_calls() {
     use std::io::{BufRead, BufReader};
@@ -166,6 +167,7 @@ fn codearts_emulator_serves_and_answers_signed_calls() {
 
 /// The README's main-job command, exactly as written there, run with no account and no
 /// network: the embedded emulator serves every step.
+#[cfg(feature = "emulator")]
 #[tokio::test(flavor = "multi_thread")]
 async fn the_readme_main_job_runs_end_to_end_against_the_embedded_emulator() {
     let readme = include_str!("../../../../README.md");
@@ -208,4 +210,25 @@ async fn the_readme_main_job_runs_end_to_end_against_the_embedded_emulator() {
     assert!(!out
         .all()
         .contains(codearts_emulator::fixture::DEMO_PASSWORD));
+}
+
+/// Built without the emulator, `demo` needs `--endpoint` and says so.
+#[cfg(not(feature = "emulator"))]
+#[tokio::test(flavor = "multi_thread")]
+async fn without_the_emulator_demo_asks_for_an_endpoint() {
+    let mut cmd = crate::common::signed();
+    cmd.arg("demo");
+    let out = crate::common::run(cmd).await;
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("built without the embedded emulator"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--endpoint"), "{}", out.stderr);
+
+    let mut cmd = crate::common::signed();
+    cmd.arg("emulator");
+    let out = crate::common::run(cmd).await;
+    assert_eq!(out.code, 2, "{out:?}");
 }

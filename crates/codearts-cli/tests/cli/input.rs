@@ -202,6 +202,61 @@ async fn multipart_upload_takes_a_file_and_text_fields() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_file_part_takes_a_content_type_as_curl_writes_it() {
+    let server = TestServer::start().await;
+    server.reply(Reply::text(200, "ok"));
+    server.reply(Reply::text(200, "ok"));
+    let dir = temp_dir("icon");
+    let file = dir.join("icon.png");
+    std::fs::write(&file, b"\x89PNG").unwrap();
+    for arg in [
+        format!("{};type=image/png", file.display()),
+        file.display().to_string(),
+    ] {
+        let mut cmd = signed();
+        cmd.args([
+            "pipeline",
+            "upload-plugin-icon",
+            "--endpoint",
+            &server.url(),
+        ])
+        .args([
+            "--domain-id",
+            "d1",
+            "--plugin-name",
+            "my-plugin",
+            "--file",
+            &arg,
+        ]);
+        let out = run(cmd).await;
+        assert_eq!(out.code, 0, "{out:?}");
+    }
+    let requests = server.requests();
+    let parts: Vec<_> = requests.iter().map(|r| r.multipart().remove(0)).collect();
+    assert_eq!(parts[0].file_name.as_deref(), Some("icon.png"));
+    assert_eq!(parts[0].content_type.as_deref(), Some("image/png"));
+    assert_eq!(parts[0].data, b"\x89PNG");
+    assert_eq!(parts[1].content_type, None, "no type unless one is set");
+
+    let mut cmd = signed();
+    cmd.args([
+        "pipeline",
+        "upload-plugin-icon",
+        "--endpoint",
+        &server.url(),
+    ])
+    .args(["--domain-id", "d1", "--plugin-name", "p", "--file"])
+    .arg(format!("{};type=png", file.display()));
+    let out = run(cmd).await;
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("is not a content type"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn downloads_go_to_the_output_file_or_stdout() {
     let server = TestServer::start().await;
     let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();

@@ -4,6 +4,7 @@
 
 mod common;
 mod demo;
+#[cfg(feature = "emulator")]
 mod emulator_e2e;
 mod globals;
 mod input;

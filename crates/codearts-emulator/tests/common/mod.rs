@@ -1,13 +1,12 @@
 //! Helpers shared by the emulator's tests.
 #![allow(dead_code)]
 
-use codearts_auth::{
-    AkSkCredentials, ClientBuilder, Credentials, PasswordCredentials, ServiceClient, TokenScope,
-};
+use codearts_auth::{AkSkCredentials, Credentials, PasswordCredentials, TokenScope};
 use codearts_emulator::fixture::{
     DEMO_AK, DEMO_DOMAIN, DEMO_PASSWORD, DEMO_PROJECT, DEMO_SK, DEMO_USER,
 };
 use codearts_emulator::EmulatorHandle;
+use codearts_runtime::{ClientBuilder, ServiceClient};
 
 /// A client signing with the demo AK/SK.
 pub fn aksk<C: ServiceClient>(emu: &EmulatorHandle) -> C {

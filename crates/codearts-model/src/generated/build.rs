@@ -1640,7 +1640,7 @@ impl std::fmt::Debug for BuildRecordParameters {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BuildRecordParameters")
             .field("name", &self.name)
-            .field("secret", &crate::Redacted(&self.secret))
+            .field("secret", &crate::Redacted)
             .field("value", &self.value)
             .field("type", &self.r#type)
             .finish()

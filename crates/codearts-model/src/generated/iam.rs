@@ -166,8 +166,8 @@ impl KeystoneCreateUserTokenByPasswordResponse {
 impl std::fmt::Debug for KeystoneCreateUserTokenByPasswordResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeystoneCreateUserTokenByPasswordResponse")
-            .field("token", &crate::Redacted(&self.token))
-            .field("x_subject_token", &crate::Redacted(&self.x_subject_token))
+            .field("token", &crate::Redacted)
+            .field("x_subject_token", &crate::Redacted)
             .finish()
     }
 }
@@ -429,7 +429,7 @@ impl std::fmt::Debug for PwdIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PwdIdentity")
             .field("methods", &self.methods)
-            .field("password", &crate::Redacted(&self.password))
+            .field("password", &crate::Redacted)
             .finish()
     }
 }
@@ -509,7 +509,7 @@ impl std::fmt::Debug for PwdPasswordUser {
         f.debug_struct("PwdPasswordUser")
             .field("domain", &self.domain)
             .field("name", &self.name)
-            .field("password", &crate::Redacted(&self.password))
+            .field("password", &crate::Redacted)
             .finish()
     }
 }
@@ -1014,10 +1014,7 @@ impl std::fmt::Debug for TokenUserResult {
         f.debug_struct("TokenUserResult")
             .field("name", &self.name)
             .field("id", &self.id)
-            .field(
-                "password_expires_at",
-                &crate::Redacted(&self.password_expires_at),
-            )
+            .field("password_expires_at", &crate::Redacted)
             .field("domain", &self.domain)
             .finish()
     }

@@ -161,7 +161,7 @@ impl std::fmt::Debug for ActionsManualRunPipelineDTO {
             .field("encoding", &self.encoding)
             .field("tag", &self.tag)
             .field("commit_id", &self.commit_id)
-            .field("access_token", &crate::Redacted(&self.access_token))
+            .field("access_token", &crate::Redacted)
             .finish()
     }
 }
@@ -377,7 +377,7 @@ impl std::fmt::Debug for ActionsReRunPipelineDTO {
         f.debug_struct("ActionsReRunPipelineDTO")
             .field("pipeline_id", &self.pipeline_id)
             .field("pipeline_run_id", &self.pipeline_run_id)
-            .field("access_token", &crate::Redacted(&self.access_token))
+            .field("access_token", &crate::Redacted)
             .finish()
     }
 }
@@ -11775,7 +11775,7 @@ impl std::fmt::Debug for PipelineTrigger {
             .field("repo_id", &self.repo_id)
             .field("endpoint_id", &self.endpoint_id)
             .field("callback_url", &self.callback_url)
-            .field("security_token", &crate::Redacted(&self.security_token))
+            .field("security_token", &crate::Redacted)
             .finish()
     }
 }

@@ -22,8 +22,8 @@ impl std::fmt::Debug for PipelineClient {
 
 impl PipelineClient {
     /// A builder: region or endpoint, credentials, HTTP client.
-    pub fn builder() -> codearts_auth::ClientBuilder<Self> {
-        codearts_auth::ClientBuilder::new()
+    pub fn builder() -> codearts_runtime::ClientBuilder<Self> {
+        codearts_runtime::ClientBuilder::new()
     }
 
     /// A client that performs every operation through `stub`, e.g. a mock in unit tests.
@@ -34,7 +34,7 @@ impl PipelineClient {
     }
 }
 
-impl codearts_auth::ServiceClient for PipelineClient {
+impl codearts_runtime::ServiceClient for PipelineClient {
     const SERVICE: &'static str = "codeartspipeline";
     const REGIONS: &'static [codearts_transport::Region] = crate::generated::regions::REGIONS;
 

@@ -2,11 +2,12 @@
 //! the IAM password exchange never follows one at all. Two loopback servers: the service and
 //! a capturing second server.
 
+// The auth crate's loopback test server, shared rather than copied.
+#[path = "../../codearts-auth/tests/common/mod.rs"]
 mod common;
 
-use codearts_auth::{
-    AkSkCredentials, ClientBuilder, Credentials, PasswordCredentials, ServiceClient, TokenScope,
-};
+use codearts_auth::{AkSkCredentials, Credentials, PasswordCredentials, TokenScope};
+use codearts_runtime::{ClientBuilder, ServiceClient};
 use codearts_transport::http::Method;
 use codearts_transport::{ErrorKind, OperationRequest, Region, RetryConfig, ServiceHttp};
 use common::server::{reply, Answer, Seen, Server};

@@ -13,7 +13,7 @@ use codearts_pipeline::{PipelineClient, RequestOptions, Result};
 mockall::mock! {
     Pipeline {}
 
-    #[async_trait::async_trait]
+    #[codearts_pipeline::stub::async_trait]
     impl codearts_pipeline::stub::Pipeline for Pipeline {
         async fn run_pipeline(
             &self,
@@ -98,7 +98,7 @@ async fn with_options_hands_over_a_whole_value_and_bad_headers_fail_before_the_s
 
 #[tokio::test]
 async fn every_page_of_a_stream_gets_the_options() {
-    use futures_util::StreamExt;
+    use codearts_pipeline::StreamExt;
 
     let seen: Arc<Mutex<Vec<RequestOptions>>> = Arc::default();
     let record = Arc::clone(&seen);

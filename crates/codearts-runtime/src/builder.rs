@@ -1,23 +1,22 @@
 //! [`ClientBuilder`]: how every service client is configured and assembled.
-//!
-//! The builder resolves the endpoint (a region from the service's table, or an explicit URL),
-//! the credentials (given, or found by the [`CredentialsChain`]) and the HTTP client, and stacks
-//! them: retry layer over auth layer over the HTTP client, bound to the endpoint.
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::time::Duration;
 
+use codearts_auth::{AuthLayer, Credentials, CredentialsChain, SharedClock};
 use codearts_transport::{
-    Endpoint, Error, Region, ReqwestClient, RetryConfig, RetryLayer, ServiceHttp, SharedHttpClient,
+    Endpoint, Error, Region, ReqwestClientBuilder, RetryConfig, RetryLayer, ServiceHttp,
+    SharedHttpClient,
 };
 
-use crate::chain::CredentialsChain;
-use crate::clock::SharedClock;
-use crate::credentials::Credentials;
-use crate::layer::AuthLayer;
+use crate::UntypedClient;
 
-/// A service client the builder can assemble (implemented by each facade's client).
+/// What a service facade tells the builder about itself.
+///
+/// An implementation detail of the generated service crates: users never implement or call it.
+#[doc(hidden)]
 pub trait ServiceClient: Sized {
     /// The service name, e.g. `codeartspipeline`.
     const SERVICE: &'static str;
@@ -27,29 +26,29 @@ pub trait ServiceClient: Sized {
     fn from_http(http: ServiceHttp) -> Self;
 }
 
-/// Configures and builds a service client.
+/// Configures and builds a service client: endpoint, credentials, retries, HTTP client.
+///
+/// Get one from the service client (`PipelineClient::builder()`); nothing is required but a
+/// region or an endpoint. Credentials default to the [`CredentialsChain`] (environment, then
+/// the profile file), retries to [`RetryConfig::default`], and the HTTP client to a
+/// [`ReqwestClient`](codearts_transport::ReqwestClient) with the settings given here.
 ///
 /// ```
-/// use codearts_auth::{AkSkCredentials, ClientBuilder, Credentials, ServiceClient};
-/// use codearts_transport::{Region, ServiceHttp};
+/// use std::time::Duration;
+/// use codearts_auth::{AkSkCredentials, Credentials};
+/// use codearts_runtime::ClientBuilder;
+/// use codearts_transport::RetryConfig;
 ///
-/// // Each facade implements `ServiceClient`; a minimal one for the example:
-/// struct Demo(ServiceHttp);
-/// impl ServiceClient for Demo {
-///     const SERVICE: &'static str = "demo";
-///     const REGIONS: &'static [Region] = &[Region::new("cn-north-4", "https://demo.cn-north-4.example.com")];
-///     fn from_http(http: ServiceHttp) -> Self { Demo(http) }
+/// // The same calls work on `PipelineClient::builder()` and `BuildClient::builder()`.
+/// fn configure<C>(builder: ClientBuilder<C>) -> Result<ClientBuilder<C>, codearts_transport::Error> {
+///     Ok(builder
+///         .region("cn-north-4")
+///         .credentials(Credentials::AkSk(AkSkCredentials::new("AK", "SK")?))
+///         .retry(RetryConfig::default().with_max_attempts(5))
+///         .connect_timeout(Duration::from_secs(3))
+///         .read_timeout(Duration::from_secs(20))
+///         .user_agent("my-tool/1.0"))
 /// }
-///
-/// let client: Demo = ClientBuilder::new()
-///     .region("cn-north-4")
-///     .credentials(Credentials::AkSk(AkSkCredentials::new("AK", "SK")?))
-///     .build()?;
-/// assert_eq!(client.0.endpoint().as_str(), "https://demo.cn-north-4.example.com");
-///
-/// let unknown = ClientBuilder::<Demo>::new().region("mars-1").build();
-/// assert!(unknown.is_err());
-/// # Ok::<(), codearts_transport::Error>(())
 /// ```
 pub struct ClientBuilder<C> {
     region: Option<String>,
@@ -58,13 +57,14 @@ pub struct ClientBuilder<C> {
     credentials: Option<Credentials>,
     chain: Option<CredentialsChain>,
     http_client: Option<SharedHttpClient>,
+    reqwest: Option<ReqwestClientBuilder>,
     body_limit: Option<usize>,
     clock: Option<SharedClock>,
     retry: RetryConfig,
     _client: PhantomData<fn() -> C>,
 }
 
-impl<C: ServiceClient> Default for ClientBuilder<C> {
+impl<C> Default for ClientBuilder<C> {
     fn default() -> Self {
         Self::new()
     }
@@ -78,13 +78,14 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("iam_endpoint", &self.iam_endpoint)
             .field("credentials", &self.credentials)
             .field("http_client", &self.http_client)
+            .field("reqwest", &self.reqwest)
             .field("body_limit", &self.body_limit)
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
 
-impl<C: ServiceClient> ClientBuilder<C> {
+impl<C> ClientBuilder<C> {
     /// A builder with nothing set: credentials then come from the default chain.
     pub fn new() -> Self {
         ClientBuilder {
@@ -94,6 +95,7 @@ impl<C: ServiceClient> ClientBuilder<C> {
             credentials: None,
             chain: None,
             http_client: None,
+            reqwest: None,
             body_limit: None,
             clock: None,
             retry: RetryConfig::default(),
@@ -132,10 +134,59 @@ impl<C: ServiceClient> ClientBuilder<C> {
         self
     }
 
-    /// Sends through this HTTP client instead of a default [`ReqwestClient`].
+    /// Sends through this HTTP client instead of a
+    /// [`ReqwestClient`](codearts_transport::ReqwestClient). The HTTP settings of
+    /// this builder (timeouts, proxy, ...) configure the default client only: setting both
+    /// makes [`Self::build`] fail with a `Config` error rather than ignore them.
     pub fn http_client(mut self, client: SharedHttpClient) -> Self {
         self.http_client = Some(client);
         self
+    }
+
+    /// Configures the default HTTP client with these settings, all at once.
+    pub fn http_settings(mut self, settings: ReqwestClientBuilder) -> Self {
+        self.reqwest = Some(settings);
+        self
+    }
+
+    fn with_reqwest(
+        mut self,
+        f: impl FnOnce(ReqwestClientBuilder) -> ReqwestClientBuilder,
+    ) -> Self {
+        self.reqwest = Some(f(self.reqwest.take().unwrap_or_default()));
+        self
+    }
+
+    /// How long the default HTTP client waits for a connection (default 10 s).
+    pub fn connect_timeout(self, timeout: Duration) -> Self {
+        self.with_reqwest(|b| b.connect_timeout(timeout))
+    }
+
+    /// How long the default HTTP client waits for each read (default 60 s).
+    pub fn read_timeout(self, timeout: Duration) -> Self {
+        self.with_reqwest(|b| b.read_timeout(timeout))
+    }
+
+    /// Sends every request through this proxy, e.g. `http://proxy.internal:3128`.
+    pub fn proxy(self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        self.with_reqwest(|b| b.proxy(url))
+    }
+
+    /// Replaces the default `User-Agent` (`codearts-rs/<version>`).
+    pub fn user_agent(self, user_agent: impl Into<String>) -> Self {
+        let user_agent = user_agent.into();
+        self.with_reqwest(|b| b.user_agent(user_agent))
+    }
+
+    /// How many idle connections the default HTTP client keeps per host (default 32).
+    pub fn pool_max_idle_per_host(self, max: usize) -> Self {
+        self.with_reqwest(|b| b.pool_max_idle_per_host(max))
+    }
+
+    /// How many requests may be in flight at once (default 64); more wait for a slot.
+    pub fn max_in_flight(self, max: usize) -> Self {
+        self.with_reqwest(|b| b.max_in_flight(max))
     }
 
     /// The largest response body read into memory (default 16 MiB).
@@ -156,10 +207,24 @@ impl<C: ServiceClient> ClientBuilder<C> {
         self.clock = Some(clock);
         self
     }
+}
 
-    /// Assembles the client. Errors are [`codearts_transport::ErrorKind::Config`]: no region
-    /// or endpoint, an unknown region, a malformed endpoint, no credentials anywhere.
+impl<C: ServiceClient> ClientBuilder<C> {
+    /// Assembles the client. Errors are [`codearts_transport::ErrorKind::Config`] (no region
+    /// or endpoint, an unknown region, a malformed endpoint or proxy, an HTTP client given
+    /// together with HTTP settings) or [`codearts_transport::ErrorKind::Credentials`] (no
+    /// credentials anywhere, or incomplete ones).
     pub fn build(self) -> Result<C, Error> {
+        Ok(C::from_http(self.assemble()?))
+    }
+
+    /// Assembles an [`UntypedClient`] with the same stack a typed client would get: for
+    /// operations the spec does not describe.
+    pub fn build_untyped(self) -> Result<UntypedClient, Error> {
+        Ok(UntypedClient::new(self.assemble()?))
+    }
+
+    fn assemble(self) -> Result<ServiceHttp, Error> {
         let endpoint = match (&self.endpoint, &self.region) {
             (Some(url), _) => Endpoint::parse(url)?,
             (None, Some(region)) => Region::resolve(C::REGIONS, C::SERVICE, region)?,
@@ -170,6 +235,15 @@ impl<C: ServiceClient> ClientBuilder<C> {
                 )))
             }
         };
+        let http =
+            match (self.http_client, self.reqwest) {
+                (Some(_), Some(_)) => return Err(Error::config(
+                    "an HTTP client was given together with HTTP settings (timeouts, proxy, user \
+                     agent, pool): configure the client you pass, or let the builder make one",
+                )),
+                (Some(client), None) => client,
+                (None, settings) => Arc::new(settings.unwrap_or_default().build()?),
+            };
         let mut chain = self.chain.unwrap_or_default();
         if let Some(credentials) = self.credentials {
             chain = chain.with_credentials(credentials);
@@ -181,10 +255,6 @@ impl<C: ServiceClient> ClientBuilder<C> {
             chain = chain.with_iam_endpoint(Endpoint::parse(url)?);
         }
         let resolved = chain.resolve()?;
-        let http = match self.http_client {
-            Some(client) => client,
-            None => Arc::new(ReqwestClient::new()?),
-        };
         let mut layer =
             AuthLayer::from_credentials(resolved.credentials, http, resolved.iam_endpoint)?;
         if let Some(clock) = self.clock {
@@ -196,6 +266,6 @@ impl<C: ServiceClient> ClientBuilder<C> {
         if let Some(limit) = self.body_limit {
             service = service.with_body_limit(limit);
         }
-        Ok(C::from_http(service))
+        Ok(service)
     }
 }

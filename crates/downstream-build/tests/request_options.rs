@@ -13,7 +13,7 @@ use codearts_build::{BuildClient, RequestOptions, Result};
 mockall::mock! {
     Build {}
 
-    #[async_trait::async_trait]
+    #[codearts_build::stub::async_trait]
     impl codearts_build::stub::Build for Build {
         async fn run_job(
             &self,
@@ -76,7 +76,7 @@ async fn shorthands_and_whole_options_reach_the_stub() {
 
 #[tokio::test]
 async fn every_page_of_a_stream_gets_the_options() {
-    use futures_util::StreamExt;
+    use codearts_build::StreamExt;
 
     type Seen = Vec<(Option<i64>, RequestOptions)>;
     let seen: Arc<Mutex<Seen>> = Arc::default();
