@@ -78,7 +78,6 @@ struct Inner {
     request_id: Option<String>,
     service: Option<ServiceErrorBody>,
     body_snippet: Option<String>,
-    retry_after: Option<std::time::Duration>,
     date: Option<String>,
     headers: Option<http::HeaderMap>,
     source: Option<BoxError>,
@@ -98,7 +97,6 @@ impl Error {
                 request_id: None,
                 service: None,
                 body_snippet: None,
-                retry_after: None,
                 date: None,
                 headers: None,
                 source: None,
@@ -176,13 +174,11 @@ impl Error {
         self
     }
 
-    /// Takes the request id, `Retry-After` and `Date` from response headers.
+    /// Takes the request id and `Date` from response headers (`Retry-After` is read from the
+    /// kept headers only when asked for).
     fn absorb_headers(&mut self, headers: &http::HeaderMap) {
         if let Some(id) = request_id_of(headers) {
             self.inner.request_id = Some(id.to_owned());
-        }
-        if let Some(delay) = crate::retry_after::parse(headers) {
-            self.inner.retry_after = Some(delay);
         }
         if let Some(date) = header_str(headers, "date") {
             self.inner.date = Some(date);
@@ -323,9 +319,13 @@ impl Error {
         self.inner.body_snippet.as_deref()
     }
 
-    /// The delay the service asked for with `Retry-After`.
+    /// The delay the service asked for with `Retry-After`, read from the response headers when
+    /// asked (the retry layer reads it for itself only when it is about to wait).
     pub fn retry_after(&self) -> Option<std::time::Duration> {
-        self.inner.retry_after
+        self.inner
+            .headers
+            .as_ref()
+            .and_then(crate::retry_after::parse)
     }
 
     /// The headers of the error response, when the error came from one (or a mock added

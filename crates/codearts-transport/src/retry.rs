@@ -507,7 +507,7 @@ impl HttpClient for RetryLayer {
                         Outcome::Status(response.status(), response.headers()),
                     ),
                     false,
-                    crate::retry_after::parse(response.headers()),
+                    Some(response.headers()),
                 ),
                 Err(error) => (
                     config.policy.should_retry(&context, Outcome::Error(error)),
@@ -525,7 +525,8 @@ impl HttpClient for RetryLayer {
                 }
             }
             let mut wait = config.backoff.delay(attempt, self.unit());
-            if let Some(asked) = retry_after {
+            // Read only now that a wait is certain: a response that goes up is not parsed twice.
+            if let Some(asked) = retry_after.and_then(crate::retry_after::parse) {
                 wait = wait.max(asked);
             }
             if let Some(deadline) = deadline {
