@@ -38,6 +38,7 @@
 
 pub mod adapter;
 mod conn;
+pub mod console;
 pub mod faults;
 pub mod fixture;
 mod generated;
@@ -98,6 +99,11 @@ pub struct LogEntry {
     pub fault: Option<String>,
     /// The user name of the authenticated caller.
     pub caller: Option<String>,
+    /// Why the request was refused: the error code and message answered.
+    pub reason: Option<String>,
+    /// For a signature mismatch, the canonical request the emulator computed from what it
+    /// received, to compare with the signer's.
+    pub canonical_request: Option<String>,
 }
 
 /// Configures and starts an [`Emulator`].
@@ -115,6 +121,7 @@ pub struct EmulatorBuilder {
     max_body_size: Option<usize>,
     unauthenticated_body_budget: Option<usize>,
     state_dir: Option<std::path::PathBuf>,
+    console_password: Option<secrecy::SecretString>,
 }
 
 impl EmulatorBuilder {
@@ -200,6 +207,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Opens the web console at `/_console` to any client that gives `password` with HTTP
+    /// Basic authentication (default: no password, loopback clients only).
+    pub fn console_password(mut self, password: impl Into<String>) -> Self {
+        self.console_password = Some(secrecy::SecretString::from(password.into()));
+        self
+    }
+
     /// Binds the listener and serves in a background task. Fails when the state directory
     /// cannot be opened or read, or is in use by another emulator.
     pub async fn start(self) -> std::io::Result<EmulatorHandle> {
@@ -210,7 +224,9 @@ impl EmulatorBuilder {
                 .map_err(std::io::Error::other)?,
             None => (state::State::new(&fixture, Arc::clone(&clock)), fixture),
         };
+        let console = console::Console::new(self.console_password, fixture.accounts.clone());
         let shared = Arc::new(server::Shared {
+            console,
             state: Arc::new(state),
             iam: iam::Iam::new(&fixture).with_lifetime(self.token_lifetime),
             faults: self.faults,

@@ -48,6 +48,10 @@ pub struct ServeArgs {
     /// Keep the state in a SQLite database in DIR and load it at start (default: in memory).
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
+    /// Open the web console (`/_console`) to clients that give this password with HTTP Basic
+    /// authentication (default: loopback clients only, no password).
+    #[arg(long, value_name = "PASSWORD")]
+    pub console_password: Option<String>,
 }
 
 impl ServeArgs {
@@ -76,6 +80,9 @@ impl ServeArgs {
         if let Some(secs) = self.token_lifetime {
             builder = builder.token_lifetime(Duration::from_secs(secs));
         }
+        if let Some(password) = &self.console_password {
+            builder = builder.console_password(password.clone());
+        }
         if let Some(dir) = &self.state_dir {
             builder = builder.state_dir(dir);
         }
@@ -89,6 +96,7 @@ impl ServeArgs {
     pub async fn serve(&self) -> Result<(), String> {
         let handle = self.start().await?;
         println!("{}", handle.url());
+        eprintln!("web console: {}/_console", handle.url());
         tracing::info!(url = %handle.url(), "serving CodeArts Pipeline, CodeArts Build and IAM");
         let _ = tokio::signal::ctrl_c().await;
         handle.shutdown().await;

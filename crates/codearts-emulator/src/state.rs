@@ -983,7 +983,60 @@ impl codearts_pipeline::stub::Pipeline for Session {
     }
 }
 
+/// A run of a pipeline, as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    /// The run id.
+    pub id: String,
+    /// Its number within the pipeline, from 1.
+    pub number: i64,
+    /// Its status word ([`status`]).
+    pub status: &'static str,
+    /// True while a manual review waits for a decision.
+    pub awaiting_review: bool,
+}
+
 impl Session {
+    /// The runs of a pipeline, newest first, when the caller may view it (no API operation of
+    /// the emulator lists runs; the console needs them).
+    pub fn runs_of(&self, project_id: &str, pipeline_id: &str) -> Result<Vec<RunSummary>, Error> {
+        let mut inner = self.state.lock();
+        let ids = self
+            .pipeline_of(&mut inner, project_id, pipeline_id, Act::View)?
+            .runs
+            .clone();
+        Ok(ids
+            .iter()
+            .rev()
+            .filter_map(|id| inner.runs.get(id))
+            .map(|r| RunSummary {
+                id: r.id.clone(),
+                number: r.number,
+                status: r.status,
+                awaiting_review: r
+                    .review
+                    .as_ref()
+                    .is_some_and(|v| v.status == status::PENDING),
+            })
+            .collect())
+    }
+
+    /// A run's stages, jobs and steps, when the caller may view its pipeline, without the
+    /// poll that `show_pipeline_run_detail` counts: watching a run does not advance it.
+    pub fn run_view(
+        &self,
+        project_id: &str,
+        pipeline_id: &str,
+        run_id: &str,
+    ) -> Result<p::ShowPipelineRunDetailResponse, Error> {
+        let mut inner = self.state.lock();
+        let pl = self
+            .pipeline_of(&mut inner, project_id, pipeline_id, Act::View)?
+            .clone();
+        let run = run_of(&mut inner, pipeline_id, run_id)?;
+        Ok(run_detail(&pl, run))
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn decide(
         &self,
