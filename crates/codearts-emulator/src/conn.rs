@@ -260,9 +260,15 @@ impl AsyncWrite for Resettable {
 
 /// The connection a request arrived on, as its handler sees it.
 #[derive(Debug, Clone)]
-pub(crate) struct KillSwitch(Arc<ConnState>);
+pub(crate) struct KillSwitch(Arc<ConnState>, std::net::SocketAddr);
 
 impl KillSwitch {
+    /// The client's address (the console serves loopback clients only, unless it has a
+    /// password).
+    pub(crate) fn peer(&self) -> std::net::SocketAddr {
+        self.1
+    }
+
     /// Resets the connection at its next read or write.
     pub(crate) fn kill(&self) {
         self.0.kill.store(true, Ordering::SeqCst);
@@ -281,6 +287,6 @@ impl KillSwitch {
 
 impl Connected<IncomingStream<'_, ResettableListener>> for KillSwitch {
     fn connect_info(stream: IncomingStream<'_, ResettableListener>) -> Self {
-        KillSwitch(Arc::clone(&stream.io().state))
+        KillSwitch(Arc::clone(&stream.io().state), *stream.remote_addr())
     }
 }

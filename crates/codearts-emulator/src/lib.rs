@@ -39,6 +39,7 @@
 
 pub mod adapter;
 mod conn;
+pub mod console;
 pub mod faults;
 pub mod fixture;
 mod generated;
@@ -99,6 +100,11 @@ pub struct LogEntry {
     pub fault: Option<String>,
     /// The user name of the authenticated caller.
     pub caller: Option<String>,
+    /// Why the request was refused: the error code and message answered.
+    pub reason: Option<String>,
+    /// For a signature mismatch, the canonical request the emulator computed from what it
+    /// received, to compare with the signer's.
+    pub canonical_request: Option<String>,
 }
 
 /// Configures and starts an [`Emulator`].
@@ -115,6 +121,8 @@ pub struct EmulatorBuilder {
     idle_timeout: Option<Duration>,
     max_body_size: Option<usize>,
     unauthenticated_body_budget: Option<usize>,
+    state_dir: Option<std::path::PathBuf>,
+    console_password: Option<secrecy::SecretString>,
 }
 
 impl EmulatorBuilder {
@@ -190,12 +198,37 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Binds the listener and serves in a background task.
+    /// Keeps accounts, pipelines, runs, build jobs and permissions in a SQLite database in
+    /// `dir` (created when absent), read back at the next start; without it the state lives
+    /// in memory only. Every change is committed before it is answered. A new directory is
+    /// seeded from the fixture; an existing one keeps its objects and takes the fixture's
+    /// accounts in addition to its own (see `docs/emulator.md`).
+    pub fn state_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.state_dir = Some(dir.into());
+        self
+    }
+
+    /// Opens the web console at `/_console` to any client that gives `password` with HTTP
+    /// Basic authentication (default: no password, loopback clients only).
+    pub fn console_password(mut self, password: impl Into<String>) -> Self {
+        self.console_password = Some(secrecy::SecretString::from(password.into()));
+        self
+    }
+
+    /// Binds the listener and serves in a background task. Fails when the state directory
+    /// cannot be opened or read, or is in use by another emulator.
     pub async fn start(self) -> std::io::Result<EmulatorHandle> {
         let fixture = self.fixture.unwrap_or_else(Fixture::demo);
         let clock: SharedClock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let (state, fixture) = match &self.state_dir {
+            Some(dir) => state::State::open(&fixture, Arc::clone(&clock), dir)
+                .map_err(std::io::Error::other)?,
+            None => (state::State::new(&fixture, Arc::clone(&clock)), fixture),
+        };
+        let console = console::Console::new(self.console_password, fixture.accounts.clone());
         let shared = Arc::new(server::Shared {
-            state: Arc::new(state::State::new(&fixture, Arc::clone(&clock))),
+            console,
+            state: Arc::new(state),
             iam: iam::Iam::new(&fixture).with_lifetime(self.token_lifetime),
             faults: self.faults,
             clock,

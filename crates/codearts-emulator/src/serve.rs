@@ -45,6 +45,13 @@ pub struct ServeArgs {
     /// MiB of bodies held at once for requests not authenticated yet.
     #[arg(long, value_name = "MIB", default_value_t = crate::DEFAULT_UNAUTHENTICATED_BODY_BUDGET >> 20)]
     pub unauthenticated_body_budget_mib: usize,
+    /// Keep the state in a SQLite database in DIR and load it at start (default: in memory).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Open the web console (`/_console`) to clients that give this password with HTTP Basic
+    /// authentication (default: loopback clients only, no password).
+    #[arg(long, value_name = "PASSWORD")]
+    pub console_password: Option<String>,
 }
 
 impl ServeArgs {
@@ -73,16 +80,23 @@ impl ServeArgs {
         if let Some(secs) = self.token_lifetime {
             builder = builder.token_lifetime(Duration::from_secs(secs));
         }
-        builder
-            .start()
-            .await
-            .map_err(|e| format!("cannot listen on {}: {e}", self.listen))
+        if let Some(password) = &self.console_password {
+            builder = builder.console_password(password.clone());
+        }
+        if let Some(dir) = &self.state_dir {
+            builder = builder.state_dir(dir);
+        }
+        builder.start().await.map_err(|e| match e.kind() {
+            std::io::ErrorKind::Other => e.to_string(),
+            _ => format!("cannot listen on {}: {e}", self.listen),
+        })
     }
 
     /// Serves until Ctrl-C. The first line on stdout is the URL, for scripts that start it.
     pub async fn serve(&self) -> Result<(), String> {
         let handle = self.start().await?;
         println!("{}", handle.url());
+        eprintln!("web console: {}/_console", handle.url());
         tracing::info!(url = %handle.url(), "serving CodeArts Pipeline, CodeArts Build and IAM");
         let _ = tokio::signal::ctrl_c().await;
         handle.shutdown().await;

@@ -119,6 +119,7 @@ impl Drop for Held<'_> {
 
 /// Everything a request needs.
 pub(crate) struct Shared {
+    pub(crate) console: crate::console::Console,
     pub(crate) state: Arc<State>,
     pub(crate) iam: Iam,
     pub(crate) faults: Faults,
@@ -291,7 +292,7 @@ async fn authenticate_request(
     query: &str,
     headers: &[(String, String)],
     body: Body,
-) -> Result<(Caller, Bytes), ApiError> {
+) -> Result<(Caller, Bytes), Refusal> {
     match authenticate_head(shared, headers)? {
         HeadAuth::Caller(caller) => {
             let (body, _) = read_body(body, headers, shared.max_body, None).await?;
@@ -300,12 +301,71 @@ async fn authenticate_request(
         HeadAuth::Signed => {
             let (body, held) =
                 read_body(body, headers, shared.max_body, Some(&shared.budget)).await?;
-            let caller = authenticate(shared, method, path, query, headers, &body)?;
+            let caller =
+                authenticate(shared, method, path, query, headers, &body).map_err(|e| {
+                    let canonical = (e.code == auth_codes::SIGNATURE_MISMATCH)
+                        .then(|| explain_signature(method, path, query, headers, &body))
+                        .flatten();
+                    Refusal {
+                        error: e,
+                        canonical,
+                    }
+                })?;
             // Authenticated: the body no longer counts against the budget.
             drop(held);
             Ok((caller, body))
         }
     }
+}
+
+/// Why a request was not authenticated: the answer, and for a signature mismatch the
+/// canonical request the emulator computed (for the log, not the answer).
+struct Refusal {
+    error: ApiError,
+    canonical: Option<String>,
+}
+
+impl From<ApiError> for Refusal {
+    fn from(error: ApiError) -> Self {
+        Refusal {
+            error,
+            canonical: None,
+        }
+    }
+}
+
+/// The canonical request the emulator computes for a signed request, as `verify` does: what a
+/// user debugging a signer compares with theirs.
+fn explain_signature(
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Option<String> {
+    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+    let auth = codearts_auth::verify::parse_authorization(header("authorization")?)?;
+    let mut signed = http::HeaderMap::new();
+    for name in &auth.signed_headers {
+        let header_name = http::HeaderName::from_bytes(name.as_bytes()).ok()?;
+        for (_, v) in headers.iter().filter(|(k, _)| k == name) {
+            signed.append(header_name.clone(), HeaderValue::from_str(v).ok()?);
+        }
+    }
+    let target = if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    };
+    let uri: http::Uri = target.parse().ok()?;
+    let hash = codearts_auth::signer::payload_hash(&signed, body);
+    Some(codearts_auth::signer::canonical_request(
+        method,
+        &uri,
+        &signed,
+        &auth.signed_headers.join(";"),
+        &hash,
+    ))
 }
 
 /// The newest requests, at most `capacity` of them, and how many there were in all.
@@ -438,6 +498,12 @@ pub(crate) async fn handle(
             )
         })
         .collect();
+    // The console is not an API: it is neither authenticated as one nor logged (its own
+    // polling would push the API's requests out of the log).
+    if path == crate::console::PREFIX || path.starts_with("/_console/") {
+        let peer = kill.as_ref().map(KillSwitch::peer);
+        return crate::console::handle(&shared, peer, &method, &path, &query, &headers, body).await;
+    }
     let id = request_id(&shared);
     let mut entry = LogEntry {
         method: method.clone(),
@@ -447,6 +513,8 @@ pub(crate) async fn handle(
         applied: false,
         fault: None,
         caller: None,
+        reason: None,
+        canonical_request: None,
     };
     let response = handle_inner(
         &shared, kill, &mut entry, &method, &path, &query, &headers, body,
@@ -549,7 +617,7 @@ async fn handle_inner(
                     serde_json::to_vec(&value).unwrap_or_default(),
                 )
             }
-            Err(e) => iam_error(&IamError {
+            Err(Refusal { error: e, .. }) => iam_error(&IamError {
                 status: e.status,
                 message: format!("{}: {}", e.code, e.message),
             }),
@@ -594,7 +662,10 @@ async fn handle_inner(
     let (caller, body) =
         match authenticate_request(shared, method, path, query, headers, body).await {
             Ok(c) => c,
-            Err(e) => return error_response(&e),
+            Err(Refusal { error, canonical }) => {
+                entry.canonical_request = canonical;
+                return refused(entry, &error);
+            }
         };
     entry.caller = Some(caller.user_name.clone());
     // Every operation, modelled or not, answers for another account's project as for one
@@ -610,11 +681,14 @@ async fn handle_inner(
             .state
             .project_belongs_to(project_id, &caller.domain_id)
         {
-            return error_response(&ApiError::new(
-                StatusCode::NOT_FOUND,
-                codes::NOT_FOUND,
-                format!("project `{project_id}` does not exist"),
-            ));
+            return refused(
+                entry,
+                &ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    codes::NOT_FOUND,
+                    format!("project `{project_id}` does not exist"),
+                ),
+            );
         }
     }
 
@@ -652,7 +726,7 @@ async fn handle_inner(
     };
     let output = match result {
         Ok(o) => o,
-        Err(e) => return error_response(&e),
+        Err(e) => return refused(entry, &e),
     };
     entry.applied = output.applied;
     match fault {
@@ -661,6 +735,12 @@ async fn handle_inner(
         }
         _ => output_response(output),
     }
+}
+
+/// The error answer, with its reason in the request's log entry.
+fn refused(entry: &mut LogEntry, e: &ApiError) -> Response {
+    entry.reason = Some(format!("{}: {}", e.code, e.message));
+    error_response(e)
 }
 
 fn iam_error(e: &IamError) -> Response {

@@ -8,7 +8,10 @@
 //! A [`Session`] sees only the projects of its caller's account, and what is in them: another
 //! account's project or object is "not found". Its role decides what it may do.
 
+pub mod store;
+
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::UNIX_EPOCH;
 
@@ -19,7 +22,8 @@ use codearts_transport::Error;
 use http::StatusCode;
 
 use crate::adapter::{codes, ApiError};
-use crate::fixture::Fixture;
+use crate::fixture::{Account, Fixture};
+use store::{Key, Store, StoreError};
 
 /// Who is calling: the user an access key or token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +62,40 @@ pub mod build_result {
     pub const ABORTED: &str = "ABORTED";
 }
 
-#[derive(Debug, Clone)]
+/// A status word. An alias, not `&'static str` written out, so that serde's derive does not
+/// take the field for a string borrowed from its input.
+type Word = &'static str;
+
+/// Keeps the `&'static str` status words as strings in the state directory, and reads back
+/// only the words this emulator knows.
+mod word {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    const WORDS: &[&str] = &[
+        super::status::RUNNING,
+        super::status::PENDING,
+        super::status::COMPLETED,
+        super::status::FAILED,
+        super::status::CANCELED,
+        super::build_result::SUCCESS,
+        super::build_result::ABORTED,
+    ];
+
+    pub(super) fn serialize<S: Serializer>(word: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(word)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        let text = String::deserialize(d)?;
+        WORDS
+            .iter()
+            .find(|w| **w == text)
+            .copied()
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown status `{text}`")))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Pipeline {
     id: String,
     project_id: String,
@@ -73,21 +110,23 @@ struct Pipeline {
     runs: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Review {
     stage_id: String,
     job_run_id: String,
     step_run_id: String,
-    status: &'static str,
+    #[serde(with = "word")]
+    status: Word,
     message: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Run {
     id: String,
     pipeline_id: String,
     number: i64,
-    status: &'static str,
+    #[serde(with = "word")]
+    status: Word,
     review: Option<Review>,
     start_time: i64,
     end_time: Option<i64>,
@@ -97,16 +136,17 @@ struct Run {
     description: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Build {
     number: i64,
-    result: &'static str,
+    #[serde(with = "word")]
+    result: Word,
     start_time: i64,
     end_time: Option<i64>,
     polls_left: u32,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Job {
     id: String,
     project_id: String,
@@ -118,7 +158,7 @@ struct Job {
 }
 
 /// One role's permissions on one job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Permission {
     modify: bool,
     delete: bool,
@@ -149,7 +189,7 @@ impl Permission {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 struct Inner {
     next_id: u64,
     pipelines: BTreeMap<String, Pipeline>,
@@ -182,6 +222,8 @@ pub struct State {
     polls_until_done: u32,
     /// Project id -> the domain (account) id it belongs to; fixed at start.
     projects: BTreeMap<String, String>,
+    /// The state directory's database; locked after `inner`, never before.
+    store: Option<Mutex<Store>>,
 }
 
 impl std::fmt::Debug for State {
@@ -225,9 +267,64 @@ pub fn wants_manual_review(definition: &str) -> bool {
     .any(|k| lower.contains(k))
 }
 
+/// The accounts of a state directory at start: those it kept, each replaced by the account
+/// of the same domain id in `given` (the fixture of this start), and the new ones of `given`
+/// added, in the order of their ids.
+pub fn merge_accounts(kept: Vec<Account>, given: &[Account]) -> Vec<Account> {
+    let mut by_id: BTreeMap<String, Account> =
+        kept.into_iter().map(|a| (a.domain_id.clone(), a)).collect();
+    for account in given {
+        by_id.insert(account.domain_id.clone(), account.clone());
+    }
+    by_id.into_values().collect()
+}
+
 impl State {
-    /// The state seeded from `fixture`, reading time from `clock`.
+    /// The state seeded from `fixture`, in memory only, reading time from `clock`.
     pub fn new(fixture: &Fixture, clock: SharedClock) -> Self {
+        Self::seeded(fixture, clock, None)
+    }
+
+    /// The state kept in the state directory `dir` (created when absent), and the fixture in
+    /// force: the directory's accounts merged with `fixture`'s ([`merge_accounts`]). A new
+    /// directory is seeded from `fixture`; an existing one keeps its objects, and `fixture`'s
+    /// seed objects are not created again.
+    pub fn open(
+        fixture: &Fixture,
+        clock: SharedClock,
+        dir: &Path,
+    ) -> Result<(Self, Fixture), StoreError> {
+        let mut store = Store::open(dir)?;
+        let accounts = merge_accounts(store.accounts()?, &fixture.accounts);
+        let effective = Fixture {
+            accounts,
+            ..fixture.clone()
+        };
+        let state = if store.seeded()? {
+            let inner = store.load()?;
+            let mut state = Self::seeded(
+                &Fixture {
+                    pipelines: Vec::new(),
+                    build_jobs: Vec::new(),
+                    ..effective.clone()
+                },
+                clock,
+                None,
+            );
+            state.inner = Mutex::new(inner);
+            state
+        } else {
+            Self::seeded(&effective, clock, None)
+        };
+        store.init(&effective.accounts, &state.lock())?;
+        let state = State {
+            store: Some(Mutex::new(store)),
+            ..state
+        };
+        Ok((state, effective))
+    }
+
+    fn seeded(fixture: &Fixture, clock: SharedClock, store: Option<Mutex<Store>>) -> Self {
         let projects = fixture
             .accounts
             .iter()
@@ -242,6 +339,7 @@ impl State {
             clock,
             polls_until_done: fixture.polls_until_done.unwrap_or(0),
             projects,
+            store,
         };
         // Seeded objects are created by the first user of the account owning their project.
         let owner_of = |project_id: &str| {
@@ -304,6 +402,31 @@ impl State {
         // A panic while holding the lock leaves consistent data (every mutation is a few
         // assignments), so a poisoned lock is used as it is.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Makes the change to the objects `keys` name durable before it is answered: in a state
+    /// directory, one committed transaction (the id counter with them). When the write fails,
+    /// memory goes back to what the directory holds, so that the refused change is not kept
+    /// half, and the caller gets a 500.
+    fn commit(&self, inner: &mut Inner, keys: &[Key]) -> Result<(), Error> {
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
+        let Err(e) = store.commit(inner, keys) else {
+            return Ok(());
+        };
+        tracing::error!(error = %e, "a change could not be written to the state directory");
+        match store.load() {
+            Ok(kept) => *inner = kept,
+            Err(e) => tracing::error!(error = %e, "the state directory could not be read back"),
+        }
+        Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            codes::INTERNAL,
+            format!("the change could not be saved: {e}"),
+        )
+        .into_error())
     }
 
     /// Milliseconds since the epoch, from the emulator's clock.
@@ -567,6 +690,8 @@ impl codearts_pipeline::stub::Pipeline for Session {
             runs: Vec::new(),
         };
         inner.pipelines.insert(id.clone(), pipeline);
+        self.state
+            .commit(&mut inner, &[Key::Pipeline(id.clone())])?;
         Ok(p::CreatePipelineNewResponse::new().set_pipeline_id(id))
     }
 
@@ -667,9 +792,12 @@ impl codearts_pipeline::stub::Pipeline for Session {
             .runs
             .clone();
         inner.pipelines.remove(&request.pipeline_id);
+        let mut keys = vec![Key::Pipeline(request.pipeline_id.clone())];
         for run in runs {
             inner.runs.remove(&run);
+            keys.push(Key::Run(run));
         }
+        self.state.commit(&mut inner, &keys)?;
         Ok(p::DeletePipelineResponse::new().set_pipeline_id(request.pipeline_id))
     }
 
@@ -727,6 +855,13 @@ impl codearts_pipeline::stub::Pipeline for Session {
         if let Some(pl) = inner.pipelines.get_mut(&request.pipeline_id) {
             pl.runs.push(run_id.clone());
         }
+        self.state.commit(
+            &mut inner,
+            &[
+                Key::Run(run_id.clone()),
+                Key::Pipeline(request.pipeline_id.clone()),
+            ],
+        )?;
         Ok(p::RunPipelineResponse::new().set_pipeline_run_id(run_id))
     }
 
@@ -765,7 +900,8 @@ impl codearts_pipeline::stub::Pipeline for Session {
                 .ok_or_else(|| not_found("a run of pipeline", &pl.id))?,
         };
         let run = run_of(&mut inner, &pl.id, &run_id)?;
-        if run.status == status::RUNNING && run.review.is_none() {
+        let polled = run.status == status::RUNNING && run.review.is_none();
+        if polled {
             if run.polls_left <= 1 {
                 run.status = status::COMPLETED;
                 run.end_time = Some(now);
@@ -773,7 +909,11 @@ impl codearts_pipeline::stub::Pipeline for Session {
                 run.polls_left -= 1;
             }
         }
-        Ok(run_detail(&pl, run))
+        let detail = run_detail(&pl, run);
+        if polled {
+            self.state.commit(&mut inner, &[Key::Run(run_id)])?;
+        }
+        Ok(detail)
     }
 
     async fn stop_pipeline_run(
@@ -803,6 +943,8 @@ impl codearts_pipeline::stub::Pipeline for Session {
                 review.status = status::CANCELED;
             }
         }
+        self.state
+            .commit(&mut inner, &[Key::Run(request.pipeline_run_id.clone())])?;
         Ok(p::StopPipelineRunResponse::new().set_success(true))
     }
 
@@ -841,7 +983,60 @@ impl codearts_pipeline::stub::Pipeline for Session {
     }
 }
 
+/// A run of a pipeline, as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    /// The run id.
+    pub id: String,
+    /// Its number within the pipeline, from 1.
+    pub number: i64,
+    /// Its status word ([`status`]).
+    pub status: &'static str,
+    /// True while a manual review waits for a decision.
+    pub awaiting_review: bool,
+}
+
 impl Session {
+    /// The runs of a pipeline, newest first, when the caller may view it (no API operation of
+    /// the emulator lists runs; the console needs them).
+    pub fn runs_of(&self, project_id: &str, pipeline_id: &str) -> Result<Vec<RunSummary>, Error> {
+        let mut inner = self.state.lock();
+        let ids = self
+            .pipeline_of(&mut inner, project_id, pipeline_id, Act::View)?
+            .runs
+            .clone();
+        Ok(ids
+            .iter()
+            .rev()
+            .filter_map(|id| inner.runs.get(id))
+            .map(|r| RunSummary {
+                id: r.id.clone(),
+                number: r.number,
+                status: r.status,
+                awaiting_review: r
+                    .review
+                    .as_ref()
+                    .is_some_and(|v| v.status == status::PENDING),
+            })
+            .collect())
+    }
+
+    /// A run's stages, jobs and steps, when the caller may view its pipeline, without the
+    /// poll that `show_pipeline_run_detail` counts: watching a run does not advance it.
+    pub fn run_view(
+        &self,
+        project_id: &str,
+        pipeline_id: &str,
+        run_id: &str,
+    ) -> Result<p::ShowPipelineRunDetailResponse, Error> {
+        let mut inner = self.state.lock();
+        let pl = self
+            .pipeline_of(&mut inner, project_id, pipeline_id, Act::View)?
+            .clone();
+        let run = run_of(&mut inner, pipeline_id, run_id)?;
+        Ok(run_detail(&pl, run))
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn decide(
         &self,
@@ -881,7 +1076,8 @@ impl Session {
         review.status = final_status;
         run.status = final_status;
         run.end_time = Some(now);
-        Ok(())
+        self.state
+            .commit(&mut inner, &[Key::Run(run_id.to_owned())])
     }
 
     /// The job, when it is in a project of the caller's account (else 404, as for an absent
@@ -1014,6 +1210,7 @@ impl codearts_build::stub::Build for Session {
                 builds: Vec::new(),
             },
         );
+        self.state.commit(&mut inner, &[Key::Job(id.clone())])?;
         Ok(b::CreateBuildJobResponse::new()
             .set_result(b::CreateBuildJobResponseBodyResult::new().set_job_id(id))
             .set_status("success"))
@@ -1118,8 +1315,10 @@ impl codearts_build::stub::Build for Session {
             end_time: done.then_some(now),
             polls_left: polls,
         });
+        self.state
+            .commit(&mut inner, &[Key::Job(body.job_id.clone())])?;
         Ok(b::RunJobResponse::new()
-            .set_octopus_job_name(job.id.clone())
+            .set_octopus_job_name(body.job_id)
             .set_actual_build_number(number.to_string())
             .set_daily_build_number(number.to_string()))
     }
@@ -1132,13 +1331,21 @@ impl codearts_build::stub::Build for Session {
         let now = self.state.now();
         let mut inner = self.state.lock();
         let job = self.job_in(&mut inner, &request.job_id, Act::View)?;
-        let running = match job.builds.last_mut() {
+        let (polled, running) = match job.builds.last_mut() {
             Some(build) => {
+                let was = (build.result, build.polls_left);
                 Session::poll_build(build, now);
-                build.result == build_result::RUNNING
+                (
+                    was != (build.result, build.polls_left),
+                    build.result == build_result::RUNNING,
+                )
             }
-            None => false,
+            None => (false, false),
         };
+        if polled {
+            self.state
+                .commit(&mut inner, &[Key::Job(request.job_id.clone())])?;
+        }
         Ok(b::ShowJobStatusResponse::new().set_result(running))
     }
 
@@ -1163,6 +1370,8 @@ impl codearts_build::stub::Build for Session {
         }
         build.result = build_result::ABORTED;
         build.end_time = Some(now);
+        self.state
+            .commit(&mut inner, &[Key::Job(request.job_id.clone())])?;
         Ok(b::StopBuildJobResponse::new()
             .set_success(true)
             .set_result("stopped"))
@@ -1212,9 +1421,15 @@ impl codearts_build::stub::Build for Session {
             .project_id
             .clone();
         inner.jobs.remove(&request.job_id);
-        inner
-            .permissions
-            .retain(|(job, _), _| job != &request.job_id);
+        let mut keys = vec![Key::Job(request.job_id.clone())];
+        inner.permissions.retain(|(job, role), _| {
+            let keep = job != &request.job_id;
+            if !keep {
+                keys.push(Key::Permission(job.clone(), *role));
+            }
+            keep
+        });
+        self.state.commit(&mut inner, &keys)?;
         Ok(b::DeleteBuildJobResponse::new()
             .set_result(
                 b::DeleteTheJobResponseBodyResult::new()
@@ -1313,6 +1528,7 @@ impl codearts_build::stub::Build for Session {
                 return Err(bad_body("every entry of `permissions` needs a `role_id`"));
             }
         }
+        let mut keys = Vec::new();
         for id in &job_ids {
             for update in &permissions {
                 let role = update.role_id.unwrap_or_default();
@@ -1331,8 +1547,10 @@ impl codearts_build::stub::Build for Session {
                 set(&mut current.manager, update.is_manager);
                 current.update_time = now;
                 inner.permissions.insert((id.clone(), role), current);
+                keys.push(Key::Permission(id.clone(), role));
             }
         }
+        self.state.commit(&mut inner, &keys)?;
         Ok(b::BatchUpdateJobRolePermissionResponse::new()
             .set_status("success")
             .set_result("true"))
