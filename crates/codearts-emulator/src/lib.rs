@@ -57,6 +57,13 @@ pub use faults::{FaultKind, FaultRule, Faults, RouteMatch};
 pub use fixture::Fixture;
 pub use server::{auth_codes, MAX_CLOCK_SKEW};
 
+/// True when the emulator's state models the operation `op` (by its snake_case name): its
+/// answer reflects and changes the state. The other operations answer with a generated
+/// sample that has every field of the spec's response filled and change nothing.
+pub fn has_state(op: &str) -> bool {
+    generated::pipeline::WITH_STATE.contains(&op) || generated::build::WITH_STATE.contains(&op)
+}
+
 /// How many requests the log keeps by default: the newest 10,000 (a few MiB at most).
 pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
 
