@@ -7,6 +7,7 @@ mod answers;
 mod cli;
 mod emulator;
 mod facade;
+mod interop;
 mod model;
 mod paging;
 mod rust;
@@ -180,6 +181,10 @@ fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     files.push((
         PathBuf::from("docs/emulator-operations.md"),
         emulator::operations_doc(&[(&pipeline, &PIPELINE), (&build, &BUILD)]),
+    ));
+    files.push((
+        emu_tests.join("interop/all_operations.py"),
+        interop::render(&[(&pipeline, "pipeline"), (&build, "build")]),
     ));
     let cli_dir = PathBuf::from("crates/codearts-cli/src/generated");
     files.push((cli_dir.join("mod.rs"), cli::module()));
