@@ -45,6 +45,13 @@ pub struct ServeArgs {
     /// MiB of bodies held at once for requests not authenticated yet.
     #[arg(long, value_name = "MIB", default_value_t = crate::DEFAULT_UNAUTHENTICATED_BODY_BUDGET >> 20)]
     pub unauthenticated_body_budget_mib: usize,
+    /// Serve HTTPS with a certificate made at start for 127.0.0.1, ::1 and localhost.
+    #[arg(long)]
+    pub tls: bool,
+    /// Where to write the CA certificate (PEM) of `--tls` (default: a file in the temporary
+    /// directory, named on stderr).
+    #[arg(long, value_name = "PATH", requires = "tls")]
+    pub tls_ca_out: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -72,6 +79,19 @@ impl ServeArgs {
             );
         if let Some(secs) = self.token_lifetime {
             builder = builder.token_lifetime(Duration::from_secs(secs));
+        }
+        if self.tls {
+            let tls = crate::tls::Tls::generate().map_err(|e| e.to_string())?;
+            let path = self.tls_ca_out.clone().unwrap_or_else(|| {
+                std::env::temp_dir()
+                    .join(format!("codearts-emulator-{}-ca.pem", std::process::id()))
+            });
+            tls.write_ca(&path).map_err(|e| {
+                format!("cannot write the CA certificate to {}: {e}", path.display())
+            })?;
+            // stdout's first line stays the URL; the CA's place goes to stderr.
+            eprintln!("TLS CA certificate: {}", path.display());
+            builder = builder.tls(tls);
         }
         builder
             .start()
