@@ -512,6 +512,28 @@ pub fn json<T: Serialize>(
     })
 }
 
+/// The generated sample answer `text` as the response type; `or()` if it does not decode,
+/// which the generated `every_sample_answer_is_of_its_response_type` test rules out.
+pub fn answer<T: DeserializeOwned>(text: &str, or: impl FnOnce() -> T) -> T {
+    serde_json::from_str(text).unwrap_or_else(|e| {
+        tracing::error!("a generated sample answer does not decode: {e}");
+        or()
+    })
+}
+
+/// Test support: `text` decodes into `T` and encodes back to the same JSON.
+#[cfg(test)]
+pub fn check_answer<T: DeserializeOwned + Serialize>(op: &str, text: &str) {
+    let sent: serde_json::Value = serde_json::from_str(text).expect("the sample is JSON");
+    let decoded: T = serde_json::from_str(text)
+        .unwrap_or_else(|e| panic!("{op}: the sample does not decode: {e}\n{text}"));
+    let again = serde_json::to_value(&decoded).expect("the answer encodes");
+    assert_eq!(
+        again, sent,
+        "{op}: the sample does not survive a round trip"
+    );
+}
+
 /// An answer without a body.
 pub fn empty<T>(result: Result<T, Error>) -> Result<Output, ApiError> {
     let applied = match result {

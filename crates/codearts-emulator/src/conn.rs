@@ -81,12 +81,30 @@ pub(crate) struct ConnCounters {
 }
 
 /// Accepts TCP connections wrapped in [`Resettable`], at most `limits.max_connections` at once.
-#[derive(Debug)]
 pub(crate) struct ResettableListener {
     pub(crate) listener: TcpListener,
     pub(crate) counters: Arc<ConnCounters>,
     pub(crate) limits: ConnLimits,
     pub(crate) slots: Arc<Semaphore>,
+    tls: Option<TlsHandshakes>,
+}
+
+impl std::fmt::Debug for ResettableListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResettableListener")
+            .field("listener", &self.listener)
+            .field("limits", &self.limits)
+            .field("tls", &self.tls.is_some())
+            .finish()
+    }
+}
+
+/// TLS handshakes run in their own tasks, so a slow client holds only its own connection
+/// slot (its handshake reads run under the head timeout), never the accept loop.
+struct TlsHandshakes {
+    acceptor: tokio_rustls::TlsAcceptor,
+    done_tx: tokio::sync::mpsc::UnboundedSender<(Conn, SocketAddr)>,
+    done_rx: tokio::sync::mpsc::UnboundedReceiver<(Conn, SocketAddr)>,
 }
 
 impl ResettableListener {
@@ -100,28 +118,39 @@ impl ResettableListener {
             counters,
             limits,
             slots: Arc::new(Semaphore::new(limits.max_connections.max(1))),
+            tls: None,
         }
     }
-}
 
-impl axum::serve::Listener for ResettableListener {
-    type Io = Resettable;
-    type Addr = SocketAddr;
+    /// Serves HTTPS with `config` instead of plain HTTP.
+    pub(crate) fn with_tls(mut self, config: Arc<rustls::ServerConfig>) -> Self {
+        let (done_tx, done_rx) = tokio::sync::mpsc::unbounded_channel();
+        self.tls = Some(TlsHandshakes {
+            acceptor: tokio_rustls::TlsAcceptor::from(config),
+            done_tx,
+            done_rx,
+        });
+        self
+    }
 
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        // Waiting for a slot before accepting leaves further clients in the kernel's backlog,
-        // where they cost the emulator nothing, instead of refusing them.
+    /// The next TCP connection, under the connection limit.
+    async fn accept_tcp(
+        listener: &TcpListener,
+        slots: &Arc<Semaphore>,
+        counters: &Arc<ConnCounters>,
+        limits: ConnLimits,
+    ) -> (Resettable, SocketAddr) {
         let slot = loop {
-            match Arc::clone(&self.slots).acquire_owned().await {
+            match Arc::clone(slots).acquire_owned().await {
                 Ok(slot) => break slot,
                 Err(_) => std::future::pending::<()>().await,
             }
         };
         loop {
-            match self.listener.accept().await {
+            match listener.accept().await {
                 Ok((stream, addr)) => {
                     let _ = stream.set_nodelay(true);
-                    let counters = Arc::clone(&self.counters);
+                    let counters = Arc::clone(counters);
                     counters.accepted.fetch_add(1, Ordering::SeqCst);
                     let open = counters.open.fetch_add(1, Ordering::SeqCst) + 1;
                     counters.peak_open.fetch_max(open, Ordering::SeqCst);
@@ -130,7 +159,7 @@ impl axum::serve::Listener for ResettableListener {
                             stream,
                             state: Arc::new(ConnState::new()),
                             counters,
-                            limits: self.limits,
+                            limits,
                             timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
                             timer_at: None,
                             _slot: slot,
@@ -141,6 +170,41 @@ impl axum::serve::Listener for ResettableListener {
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed");
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+}
+
+impl axum::serve::Listener for ResettableListener {
+    type Io = Conn;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let Some(tls) = &mut self.tls else {
+            let (conn, addr) =
+                Self::accept_tcp(&self.listener, &self.slots, &self.counters, self.limits).await;
+            return (Conn::Plain(conn), addr);
+        };
+        loop {
+            // Both branches are cancel-safe: an unfinished accept or slot wait is retried.
+            tokio::select! {
+                done = tls.done_rx.recv() => {
+                    if let Some(done) = done {
+                        return done;
+                    }
+                }
+                (conn, addr) = Self::accept_tcp(&self.listener, &self.slots, &self.counters, self.limits) => {
+                    let acceptor = tls.acceptor.clone();
+                    let done_tx = tls.done_tx.clone();
+                    tokio::spawn(async move {
+                        match acceptor.accept(conn).await {
+                            Ok(stream) => {
+                                let _ = done_tx.send((Conn::Tls(Box::new(stream)), addr));
+                            }
+                            Err(e) => tracing::debug!(error = %e, %addr, "TLS handshake failed"),
+                        }
+                    });
                 }
             }
         }
@@ -258,6 +322,62 @@ impl AsyncWrite for Resettable {
     }
 }
 
+/// A connection as served: plain, or TLS over the same resettable, time-limited stream.
+#[derive(Debug)]
+pub(crate) enum Conn {
+    Plain(Resettable),
+    Tls(Box<tokio_rustls::server::TlsStream<Resettable>>),
+}
+
+impl Conn {
+    fn state(&self) -> &Arc<ConnState> {
+        match self {
+            Conn::Plain(r) => &r.state,
+            Conn::Tls(t) => &t.get_ref().0.state,
+        }
+    }
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Conn::Plain(r) => Pin::new(r).poll_read(cx, buf),
+            Conn::Tls(t) => Pin::new(t.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Conn::Plain(r) => Pin::new(r).poll_write(cx, buf),
+            Conn::Tls(t) => Pin::new(t.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Conn::Plain(r) => Pin::new(r).poll_flush(cx),
+            Conn::Tls(t) => Pin::new(t.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Conn::Plain(r) => Pin::new(r).poll_shutdown(cx),
+            Conn::Tls(t) => Pin::new(t.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
 /// The connection a request arrived on, as its handler sees it.
 #[derive(Debug, Clone)]
 pub(crate) struct KillSwitch(Arc<ConnState>, std::net::SocketAddr);
@@ -287,6 +407,6 @@ impl KillSwitch {
 
 impl Connected<IncomingStream<'_, ResettableListener>> for KillSwitch {
     fn connect_info(stream: IncomingStream<'_, ResettableListener>) -> Self {
-        KillSwitch(Arc::clone(&stream.io().state), *stream.remote_addr())
+        KillSwitch(Arc::clone(stream.io().state()), *stream.remote_addr())
     }
 }

@@ -48,6 +48,7 @@ pub mod router;
 pub mod serve;
 mod server;
 pub mod state;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -58,6 +59,13 @@ use codearts_auth::{SharedClock, SystemClock};
 pub use faults::{FaultKind, FaultRule, Faults, RouteMatch};
 pub use fixture::Fixture;
 pub use server::{auth_codes, MAX_CLOCK_SKEW};
+
+/// True when the emulator's state models the operation `op` (by its snake_case name): its
+/// answer reflects and changes the state. The other operations answer with a generated
+/// sample that has every field of the spec's response filled and change nothing.
+pub fn has_state(op: &str) -> bool {
+    generated::pipeline::WITH_STATE.contains(&op) || generated::build::WITH_STATE.contains(&op)
+}
 
 /// How many requests the log keeps by default: the newest 10,000 (a few MiB at most).
 pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
@@ -123,9 +131,17 @@ pub struct EmulatorBuilder {
     unauthenticated_body_budget: Option<usize>,
     state_dir: Option<std::path::PathBuf>,
     console_password: Option<secrecy::SecretString>,
+    tls: Option<tls::Tls>,
 }
 
 impl EmulatorBuilder {
+    /// Serves HTTPS with this certificate (see [`tls::Tls::generate`]) instead of HTTP; the
+    /// URL becomes `https://…`.
+    pub fn tls(mut self, tls: tls::Tls) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
     /// Accounts and seed data (default: [`Fixture::demo`]).
     pub fn fixture(mut self, fixture: Fixture) -> Self {
         self.fixture = Some(fixture);
@@ -259,23 +275,26 @@ impl EmulatorBuilder {
             idle_timeout: self.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT),
         };
         let listener_counters = Arc::clone(&counters);
+        let tls_config = self.tls.as_ref().map(|t| Arc::clone(&t.config));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let service = app.into_make_service_with_connect_info::<conn::KillSwitch>();
-            let served = axum::serve(
-                conn::ResettableListener::new(listener, listener_counters, limits),
-                service,
-            )
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
+            let mut listener = conn::ResettableListener::new(listener, listener_counters, limits);
+            if let Some(config) = tls_config {
+                listener = listener.with_tls(config);
+            }
+            let served = axum::serve(listener, service)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
             if let Err(e) = served {
                 tracing::error!(error = %e, "the emulator stopped");
             }
         });
         Ok(EmulatorHandle {
             addr: local,
+            tls: self.tls,
             shared,
             counters,
             stop: Mutex::new(Some(stop)),
@@ -320,6 +339,7 @@ impl Emulator {
 /// A running emulator.
 pub struct EmulatorHandle {
     addr: SocketAddr,
+    tls: Option<tls::Tls>,
     shared: Arc<server::Shared>,
     counters: Arc<conn::ConnCounters>,
     stop: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
@@ -335,9 +355,16 @@ impl std::fmt::Debug for EmulatorHandle {
 }
 
 impl EmulatorHandle {
-    /// The base URL, e.g. `http://127.0.0.1:40123`: the endpoint of both services and IAM.
+    /// The base URL, e.g. `http://127.0.0.1:40123` (`https://` with TLS): the endpoint of
+    /// both services and IAM.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// With TLS, the CA certificate (PEM) clients must trust.
+    pub fn tls_ca_pem(&self) -> Option<&str> {
+        self.tls.as_ref().map(tls::Tls::ca_pem)
     }
 
     /// The address listened on.

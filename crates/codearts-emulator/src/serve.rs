@@ -52,6 +52,13 @@ pub struct ServeArgs {
     /// authentication (default: loopback clients only, no password).
     #[arg(long, value_name = "PASSWORD")]
     pub console_password: Option<String>,
+    /// Serve HTTPS with a certificate made at start for 127.0.0.1, ::1 and localhost.
+    #[arg(long)]
+    pub tls: bool,
+    /// Where to write the CA certificate (PEM) of `--tls` (default: a file in the temporary
+    /// directory, named on stderr).
+    #[arg(long, value_name = "PATH", requires = "tls")]
+    pub tls_ca_out: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -85,6 +92,25 @@ impl ServeArgs {
         }
         if let Some(dir) = &self.state_dir {
             builder = builder.state_dir(dir);
+        }
+        if self.tls {
+            let tls = crate::tls::Tls::generate().map_err(|e| e.to_string())?;
+            // The CA goes where it was asked, else beside the state, else in the temporary
+            // directory.
+            let path = self
+                .tls_ca_out
+                .clone()
+                .unwrap_or_else(|| match &self.state_dir {
+                    Some(dir) => dir.join("ca.pem"),
+                    None => std::env::temp_dir()
+                        .join(format!("codearts-emulator-{}-ca.pem", std::process::id())),
+                });
+            tls.write_ca(&path).map_err(|e| {
+                format!("cannot write the CA certificate to {}: {e}", path.display())
+            })?;
+            // stdout's first line stays the URL; the CA's place goes to stderr.
+            eprintln!("TLS CA certificate: {}", path.display());
+            builder = builder.tls(tls);
         }
         builder.start().await.map_err(|e| match e.kind() {
             std::io::ErrorKind::Other => e.to_string(),

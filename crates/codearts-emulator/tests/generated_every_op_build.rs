@@ -20,6 +20,10 @@ async fn add_favourite_custom_template() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("add_favourite_custom_template"));
+    assert_eq!(
+        entry.applied, false,
+        "add_favourite_custom_template has state: false"
+    );
 }
 
 #[tokio::test]
@@ -34,6 +38,10 @@ async fn add_favourite_official_template() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("add_favourite_official_template"));
+    assert_eq!(
+        entry.applied, false,
+        "add_favourite_official_template has state: false"
+    );
 }
 
 #[tokio::test]
@@ -48,6 +56,7 @@ async fn add_favourite_task() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("add_favourite_task"));
+    assert_eq!(entry.applied, false, "add_favourite_task has state: false");
 }
 
 #[tokio::test]
@@ -62,6 +71,10 @@ async fn add_keystore_permission() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("add_keystore_permission"));
+    assert_eq!(
+        entry.applied, false,
+        "add_keystore_permission has state: false"
+    );
 }
 
 #[tokio::test]
@@ -81,6 +94,10 @@ async fn apply_project_permission() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("apply_project_permission"));
+    assert_eq!(
+        entry.applied, false,
+        "apply_project_permission has state: false"
+    );
 }
 
 #[tokio::test]
@@ -100,6 +117,10 @@ async fn batch_delete_build_jobs() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("batch_delete_build_jobs"));
+    assert_eq!(
+        entry.applied, false,
+        "batch_delete_build_jobs has state: false"
+    );
 }
 
 #[tokio::test]
@@ -117,6 +138,10 @@ async fn batch_update_job_role_permission() {
         entry.op.as_deref(),
         Some("batch_update_job_role_permission")
     );
+    assert_eq!(
+        entry.applied, true,
+        "batch_update_job_role_permission has state: true"
+    );
 }
 
 #[tokio::test]
@@ -131,6 +156,10 @@ async fn check_job_count_is_top_limit() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("check_job_count_is_top_limit"));
+    assert_eq!(
+        entry.applied, false,
+        "check_job_count_is_top_limit has state: false"
+    );
 }
 
 #[tokio::test]
@@ -145,6 +174,7 @@ async fn check_job_internal() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("check_job_internal"));
+    assert_eq!(entry.applied, false, "check_job_internal has state: false");
 }
 
 #[tokio::test]
@@ -159,6 +189,10 @@ async fn check_job_name_is_exists() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("check_job_name_is_exists"));
+    assert_eq!(
+        entry.applied, false,
+        "check_job_name_is_exists has state: false"
+    );
 }
 
 #[tokio::test]
@@ -178,6 +212,7 @@ async fn check_webhook_url() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("check_webhook_url"));
+    assert_eq!(entry.applied, false, "check_webhook_url has state: false");
 }
 
 #[tokio::test]
@@ -192,6 +227,10 @@ async fn clear_recycling_jobs() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("clear_recycling_jobs"));
+    assert_eq!(
+        entry.applied, false,
+        "clear_recycling_jobs has state: false"
+    );
 }
 
 #[tokio::test]
@@ -206,6 +245,7 @@ async fn copy_job() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("copy_job"));
+    assert_eq!(entry.applied, false, "copy_job has state: false");
 }
 
 #[tokio::test]
@@ -220,6 +260,7 @@ async fn create_build_job() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_build_job"));
+    assert_eq!(entry.applied, true, "create_build_job has state: true");
 }
 
 #[tokio::test]
@@ -234,6 +275,7 @@ async fn create_job_group() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_job_group"));
+    assert_eq!(entry.applied, false, "create_job_group has state: false");
 }
 
 #[tokio::test]
@@ -248,6 +290,7 @@ async fn create_new_job() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_new_job"));
+    assert_eq!(entry.applied, false, "create_new_job has state: false");
 }
 
 #[tokio::test]
@@ -262,6 +305,7 @@ async fn create_template() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_template"));
+    assert_eq!(entry.applied, false, "create_template has state: false");
 }
 
 #[tokio::test]
@@ -276,6 +320,7 @@ async fn create_templates() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_templates"));
+    assert_eq!(entry.applied, false, "create_templates has state: false");
 }
 
 #[tokio::test]
@@ -290,6 +335,7 @@ async fn delete_build_job() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_build_job"));
+    assert_eq!(entry.applied, true, "delete_build_job has state: true");
 }
 
 #[tokio::test]
@@ -304,6 +350,7 @@ async fn delete_group() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_group"));
+    assert_eq!(entry.applied, false, "delete_group has state: false");
 }
 
 #[tokio::test]
@@ -318,6 +365,7 @@ async fn delete_keystore() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_keystore"));
+    assert_eq!(entry.applied, false, "delete_keystore has state: false");
 }
 
 #[tokio::test]
@@ -332,6 +380,10 @@ async fn delete_keystore_permission() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_keystore_permission"));
+    assert_eq!(
+        entry.applied, false,
+        "delete_keystore_permission has state: false"
+    );
 }
 
 #[tokio::test]
@@ -349,6 +401,10 @@ async fn delete_recycling_jobs() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_recycling_jobs"));
+    assert_eq!(
+        entry.applied, false,
+        "delete_recycling_jobs has state: false"
+    );
 }
 
 #[tokio::test]
@@ -363,6 +419,7 @@ async fn delete_template() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_template"));
+    assert_eq!(entry.applied, false, "delete_template has state: false");
 }
 
 #[tokio::test]
@@ -377,6 +434,7 @@ async fn delete_templates() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_templates"));
+    assert_eq!(entry.applied, false, "delete_templates has state: false");
 }
 
 #[tokio::test]
@@ -391,6 +449,7 @@ async fn delete_the_job() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_the_job"));
+    assert_eq!(entry.applied, false, "delete_the_job has state: false");
 }
 
 #[tokio::test]
@@ -405,6 +464,7 @@ async fn disable_build_job() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("disable_build_job"));
+    assert_eq!(entry.applied, false, "disable_build_job has state: false");
 }
 
 #[tokio::test]
@@ -419,6 +479,7 @@ async fn disable_notice() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("disable_notice"));
+    assert_eq!(entry.applied, false, "disable_notice has state: false");
 }
 
 #[tokio::test]
@@ -438,6 +499,7 @@ async fn disable_the_job() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("disable_the_job"));
+    assert_eq!(entry.applied, false, "disable_the_job has state: false");
 }
 
 #[tokio::test]
@@ -456,6 +518,10 @@ async fn download_build_full_log() {
         .expect("the body streams");
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("download_build_full_log"));
+    assert_eq!(
+        entry.applied, false,
+        "download_build_full_log has state: false"
+    );
 }
 
 #[tokio::test]
@@ -474,6 +540,7 @@ async fn download_build_log() {
         .expect("the body streams");
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("download_build_log"));
+    assert_eq!(entry.applied, false, "download_build_log has state: false");
 }
 
 #[tokio::test]
@@ -489,6 +556,10 @@ async fn download_build_real_time_log() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("download_build_real_time_log"));
+    assert_eq!(
+        entry.applied, false,
+        "download_build_real_time_log has state: false"
+    );
 }
 
 #[tokio::test]
@@ -511,6 +582,10 @@ async fn download_junit_coverage_zip() {
         .expect("the body streams");
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("download_junit_coverage_zip"));
+    assert_eq!(
+        entry.applied, false,
+        "download_junit_coverage_zip has state: false"
+    );
 }
 
 #[tokio::test]
@@ -529,6 +604,7 @@ async fn download_keystore() {
         .expect("the body streams");
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("download_keystore"));
+    assert_eq!(entry.applied, false, "download_keystore has state: false");
 }
 
 #[tokio::test]
@@ -548,6 +624,10 @@ async fn download_keystore_by_name() {
         .expect("the body streams");
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("download_keystore_by_name"));
+    assert_eq!(
+        entry.applied, false,
+        "download_keystore_by_name has state: false"
+    );
 }
 
 #[tokio::test]
@@ -566,6 +646,10 @@ async fn download_log_by_record_id() {
         .expect("the body streams");
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("download_log_by_record_id"));
+    assert_eq!(
+        entry.applied, false,
+        "download_log_by_record_id has state: false"
+    );
 }
 
 #[tokio::test]
@@ -581,6 +665,10 @@ async fn download_real_time_log() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("download_real_time_log"));
+    assert_eq!(
+        entry.applied, false,
+        "download_real_time_log has state: false"
+    );
 }
 
 #[tokio::test]
@@ -599,6 +687,7 @@ async fn download_task_log() {
         .expect("the body streams");
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("download_task_log"));
+    assert_eq!(entry.applied, false, "download_task_log has state: false");
 }
 
 #[tokio::test]
@@ -613,6 +702,7 @@ async fn enable_build_job() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("enable_build_job"));
+    assert_eq!(entry.applied, false, "enable_build_job has state: false");
 }
 
 #[tokio::test]
@@ -627,6 +717,7 @@ async fn execute_job() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("execute_job"));
+    assert_eq!(entry.applied, false, "execute_job has state: false");
 }
 
 #[tokio::test]
@@ -644,6 +735,7 @@ async fn list_brief_record() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_brief_record"));
+    assert_eq!(entry.applied, false, "list_brief_record has state: false");
 }
 
 #[tokio::test]
@@ -659,6 +751,10 @@ async fn list_build_info_record() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_build_info_record"));
+    assert_eq!(
+        entry.applied, false,
+        "list_build_info_record has state: false"
+    );
 }
 
 #[tokio::test]
@@ -680,6 +776,10 @@ async fn list_build_info_record_by_job_id() {
         entry.op.as_deref(),
         Some("list_build_info_record_by_job_id")
     );
+    assert_eq!(
+        entry.applied, false,
+        "list_build_info_record_by_job_id has state: false"
+    );
 }
 
 #[tokio::test]
@@ -694,6 +794,10 @@ async fn list_build_parameter() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_build_parameter"));
+    assert_eq!(
+        entry.applied, false,
+        "list_build_parameter has state: false"
+    );
 }
 
 #[tokio::test]
@@ -708,6 +812,10 @@ async fn list_custom_template() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_custom_template"));
+    assert_eq!(
+        entry.applied, false,
+        "list_custom_template has state: false"
+    );
 }
 
 #[tokio::test]
@@ -722,6 +830,7 @@ async fn list_end_points() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_end_points"));
+    assert_eq!(entry.applied, false, "list_end_points has state: false");
 }
 
 #[tokio::test]
@@ -736,6 +845,7 @@ async fn list_group_tree() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_group_tree"));
+    assert_eq!(entry.applied, false, "list_group_tree has state: false");
 }
 
 #[tokio::test]
@@ -750,6 +860,7 @@ async fn list_job() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_job"));
+    assert_eq!(entry.applied, false, "list_job has state: false");
 }
 
 #[tokio::test]
@@ -764,6 +875,7 @@ async fn list_job_config() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_job_config"));
+    assert_eq!(entry.applied, true, "list_job_config has state: true");
 }
 
 #[tokio::test]
@@ -778,6 +890,10 @@ async fn list_junit_coverage_summary() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_junit_coverage_summary"));
+    assert_eq!(
+        entry.applied, false,
+        "list_junit_coverage_summary has state: false"
+    );
 }
 
 #[tokio::test]
@@ -792,6 +908,7 @@ async fn list_keystore() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_keystore"));
+    assert_eq!(entry.applied, false, "list_keystore has state: false");
 }
 
 #[tokio::test]
@@ -806,6 +923,10 @@ async fn list_keystore_search() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_keystore_search"));
+    assert_eq!(
+        entry.applied, false,
+        "list_keystore_search has state: false"
+    );
 }
 
 #[tokio::test]
@@ -820,6 +941,7 @@ async fn list_notice() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_notice"));
+    assert_eq!(entry.applied, false, "list_notice has state: false");
 }
 
 #[tokio::test]
@@ -834,6 +956,10 @@ async fn list_official_template() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_official_template"));
+    assert_eq!(
+        entry.applied, false,
+        "list_official_template has state: false"
+    );
 }
 
 #[tokio::test]
@@ -852,6 +978,7 @@ async fn list_project_jobs() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_project_jobs"));
+    assert_eq!(entry.applied, true, "list_project_jobs has state: true");
 }
 
 #[tokio::test]
@@ -874,6 +1001,10 @@ async fn list_recommend_official_template() {
         entry.op.as_deref(),
         Some("list_recommend_official_template")
     );
+    assert_eq!(
+        entry.applied, false,
+        "list_recommend_official_template has state: false"
+    );
 }
 
 #[tokio::test]
@@ -888,6 +1019,7 @@ async fn list_records() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_records"));
+    assert_eq!(entry.applied, false, "list_records has state: false");
 }
 
 #[tokio::test]
@@ -902,6 +1034,7 @@ async fn list_recycling_job() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_recycling_job"));
+    assert_eq!(entry.applied, false, "list_recycling_job has state: false");
 }
 
 #[tokio::test]
@@ -916,6 +1049,10 @@ async fn list_related_project_info() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_related_project_info"));
+    assert_eq!(
+        entry.applied, false,
+        "list_related_project_info has state: false"
+    );
 }
 
 #[tokio::test]
@@ -930,6 +1067,7 @@ async fn list_repo_branch() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_repo_branch"));
+    assert_eq!(entry.applied, false, "list_repo_branch has state: false");
 }
 
 #[tokio::test]
@@ -944,6 +1082,7 @@ async fn list_repository() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_repository"));
+    assert_eq!(entry.applied, false, "list_repository has state: false");
 }
 
 #[tokio::test]
@@ -958,6 +1097,7 @@ async fn list_templates() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_templates"));
+    assert_eq!(entry.applied, false, "list_templates has state: false");
 }
 
 #[tokio::test]
@@ -972,6 +1112,10 @@ async fn list_update_job_history() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_update_job_history"));
+    assert_eq!(
+        entry.applied, false,
+        "list_update_job_history has state: false"
+    );
 }
 
 #[tokio::test]
@@ -986,6 +1130,7 @@ async fn move_group() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("move_group"));
+    assert_eq!(entry.applied, false, "move_group has state: false");
 }
 
 #[tokio::test]
@@ -1002,6 +1147,10 @@ async fn remover_favourite_custom_template() {
     assert_eq!(
         entry.op.as_deref(),
         Some("remover_favourite_custom_template")
+    );
+    assert_eq!(
+        entry.applied, false,
+        "remover_favourite_custom_template has state: false"
     );
 }
 
@@ -1020,6 +1169,10 @@ async fn remover_favourite_official_template() {
         entry.op.as_deref(),
         Some("remover_favourite_official_template")
     );
+    assert_eq!(
+        entry.applied, false,
+        "remover_favourite_official_template has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1034,6 +1187,10 @@ async fn remover_favourite_task() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("remover_favourite_task"));
+    assert_eq!(
+        entry.applied, false,
+        "remover_favourite_task has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1051,6 +1208,10 @@ async fn restore_recycling_jobs() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("restore_recycling_jobs"));
+    assert_eq!(
+        entry.applied, false,
+        "restore_recycling_jobs has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1065,6 +1226,7 @@ async fn run_job() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("run_job"));
+    assert_eq!(entry.applied, true, "run_job has state: true");
 }
 
 #[tokio::test]
@@ -1084,6 +1246,10 @@ async fn save_template_used_info() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("save_template_used_info"));
+    assert_eq!(
+        entry.applied, false,
+        "save_template_used_info has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1101,6 +1267,7 @@ async fn set_keep_time() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("set_keep_time"));
+    assert_eq!(entry.applied, false, "set_keep_time has state: false");
 }
 
 #[tokio::test]
@@ -1120,6 +1287,7 @@ async fn show_action_i_info() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_action_i_info"));
+    assert_eq!(entry.applied, false, "show_action_i_info has state: false");
 }
 
 #[tokio::test]
@@ -1134,6 +1302,10 @@ async fn show_available_inner_spec() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_available_inner_spec"));
+    assert_eq!(
+        entry.applied, false,
+        "show_available_inner_spec has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1148,6 +1320,7 @@ async fn show_build_details() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_build_details"));
+    assert_eq!(entry.applied, false, "show_build_details has state: false");
 }
 
 #[tokio::test]
@@ -1162,6 +1335,10 @@ async fn show_build_info_record() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_build_info_record"));
+    assert_eq!(
+        entry.applied, false,
+        "show_build_info_record has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1176,6 +1353,10 @@ async fn show_build_params_list() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_build_params_list"));
+    assert_eq!(
+        entry.applied, false,
+        "show_build_params_list has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1190,6 +1371,7 @@ async fn show_build_record() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_build_record"));
+    assert_eq!(entry.applied, false, "show_build_record has state: false");
 }
 
 #[tokio::test]
@@ -1204,6 +1386,10 @@ async fn show_build_record_build_script() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_build_record_build_script"));
+    assert_eq!(
+        entry.applied, false,
+        "show_build_record_build_script has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1218,6 +1404,10 @@ async fn show_build_record_flow_graph() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_build_record_flow_graph"));
+    assert_eq!(
+        entry.applied, false,
+        "show_build_record_flow_graph has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1232,6 +1422,10 @@ async fn show_build_record_full_stages() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_build_record_full_stages"));
+    assert_eq!(
+        entry.applied, false,
+        "show_build_record_full_stages has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1246,6 +1440,7 @@ async fn show_copy_name() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_copy_name"));
+    assert_eq!(entry.applied, false, "show_copy_name has state: false");
 }
 
 #[tokio::test]
@@ -1260,6 +1455,10 @@ async fn show_default_build_parameters() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_default_build_parameters"));
+    assert_eq!(
+        entry.applied, false,
+        "show_default_build_parameters has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1274,6 +1473,10 @@ async fn show_default_project_permission() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_default_project_permission"));
+    assert_eq!(
+        entry.applied, false,
+        "show_default_project_permission has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1288,6 +1491,7 @@ async fn show_disable() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_disable"));
+    assert_eq!(entry.applied, false, "show_disable has state: false");
 }
 
 #[tokio::test]
@@ -1306,6 +1510,10 @@ async fn show_dockerfile_template() {
         .expect("the body streams");
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_dockerfile_template"));
+    assert_eq!(
+        entry.applied, false,
+        "show_dockerfile_template has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1320,6 +1528,7 @@ async fn show_domain_status() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_domain_status"));
+    assert_eq!(entry.applied, false, "show_domain_status has state: false");
 }
 
 #[tokio::test]
@@ -1339,6 +1548,10 @@ async fn show_domains_statuses() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_domains_statuses"));
+    assert_eq!(
+        entry.applied, false,
+        "show_domains_statuses has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1353,6 +1566,7 @@ async fn show_flow_graph() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_flow_graph"));
+    assert_eq!(entry.applied, false, "show_flow_graph has state: false");
 }
 
 #[tokio::test]
@@ -1367,6 +1581,10 @@ async fn show_history_details() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_history_details"));
+    assert_eq!(
+        entry.applied, false,
+        "show_history_details has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1381,6 +1599,10 @@ async fn show_image_template_list() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_image_template_list"));
+    assert_eq!(
+        entry.applied, false,
+        "show_image_template_list has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1395,6 +1617,10 @@ async fn show_job_build_record_detail() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_job_build_record_detail"));
+    assert_eq!(
+        entry.applied, false,
+        "show_job_build_record_detail has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1413,6 +1639,10 @@ async fn show_job_build_success_ratio() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_job_build_success_ratio"));
+    assert_eq!(
+        entry.applied, false,
+        "show_job_build_success_ratio has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1431,6 +1661,7 @@ async fn show_job_build_time() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_job_build_time"));
+    assert_eq!(entry.applied, false, "show_job_build_time has state: false");
 }
 
 #[tokio::test]
@@ -1445,6 +1676,7 @@ async fn show_job_config() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_job_config"));
+    assert_eq!(entry.applied, false, "show_job_config has state: false");
 }
 
 #[tokio::test]
@@ -1463,6 +1695,10 @@ async fn show_job_config_diff() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_job_config_diff"));
+    assert_eq!(
+        entry.applied, false,
+        "show_job_config_diff has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1477,6 +1713,7 @@ async fn show_job_info() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_job_info"));
+    assert_eq!(entry.applied, true, "show_job_info has state: true");
 }
 
 #[tokio::test]
@@ -1495,6 +1732,10 @@ async fn show_job_list_by_project_id() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_job_list_by_project_id"));
+    assert_eq!(
+        entry.applied, true,
+        "show_job_list_by_project_id has state: true"
+    );
 }
 
 #[tokio::test]
@@ -1509,6 +1750,10 @@ async fn show_job_notice_config_info() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_job_notice_config_info"));
+    assert_eq!(
+        entry.applied, false,
+        "show_job_notice_config_info has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1523,6 +1768,10 @@ async fn show_job_pipeline_info() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_job_pipeline_info"));
+    assert_eq!(
+        entry.applied, false,
+        "show_job_pipeline_info has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1537,6 +1786,10 @@ async fn show_job_role_permission() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_job_role_permission"));
+    assert_eq!(
+        entry.applied, true,
+        "show_job_role_permission has state: true"
+    );
 }
 
 #[tokio::test]
@@ -1551,6 +1804,7 @@ async fn show_job_status() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_job_status"));
+    assert_eq!(entry.applied, true, "show_job_status has state: true");
 }
 
 #[tokio::test]
@@ -1565,6 +1819,10 @@ async fn show_job_step_status() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_job_step_status"));
+    assert_eq!(
+        entry.applied, false,
+        "show_job_step_status has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1580,6 +1838,10 @@ async fn show_job_success_ratio() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_job_success_ratio"));
+    assert_eq!(
+        entry.applied, false,
+        "show_job_success_ratio has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1594,6 +1856,10 @@ async fn show_job_system_parameters() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_job_system_parameters"));
+    assert_eq!(
+        entry.applied, false,
+        "show_job_system_parameters has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1608,6 +1874,7 @@ async fn show_job_total() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_job_total"));
+    assert_eq!(entry.applied, false, "show_job_total has state: false");
 }
 
 #[tokio::test]
@@ -1626,6 +1893,10 @@ async fn show_keystore_permission() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_keystore_permission"));
+    assert_eq!(
+        entry.applied, false,
+        "show_keystore_permission has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1640,6 +1911,7 @@ async fn show_last_history() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_last_history"));
+    assert_eq!(entry.applied, false, "show_last_history has state: false");
 }
 
 #[tokio::test]
@@ -1659,6 +1931,7 @@ async fn show_list_history() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_list_history"));
+    assert_eq!(entry.applied, true, "show_list_history has state: true");
 }
 
 #[tokio::test]
@@ -1679,6 +1952,10 @@ async fn show_list_period_history() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_list_period_history"));
+    assert_eq!(
+        entry.applied, false,
+        "show_list_period_history has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1693,6 +1970,7 @@ async fn show_output_info() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_output_info"));
+    assert_eq!(entry.applied, false, "show_output_info has state: false");
 }
 
 #[tokio::test]
@@ -1707,6 +1985,10 @@ async fn show_package_spec_count_down() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_package_spec_count_down"));
+    assert_eq!(
+        entry.applied, false,
+        "show_package_spec_count_down has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1721,6 +2003,10 @@ async fn show_project_job_permission() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_project_job_permission"));
+    assert_eq!(
+        entry.applied, true,
+        "show_project_job_permission has state: true"
+    );
 }
 
 #[tokio::test]
@@ -1735,6 +2021,10 @@ async fn show_project_permission() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_project_permission"));
+    assert_eq!(
+        entry.applied, false,
+        "show_project_permission has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1749,6 +2039,7 @@ async fn show_record_detail() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_record_detail"));
+    assert_eq!(entry.applied, false, "show_record_detail has state: false");
 }
 
 #[tokio::test]
@@ -1763,6 +2054,7 @@ async fn show_record_info() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_record_info"));
+    assert_eq!(entry.applied, false, "show_record_info has state: false");
 }
 
 #[tokio::test]
@@ -1777,6 +2069,10 @@ async fn show_related_project() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_related_project"));
+    assert_eq!(
+        entry.applied, false,
+        "show_related_project has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1791,6 +2087,7 @@ async fn show_report_summary() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_report_summary"));
+    assert_eq!(entry.applied, false, "show_report_summary has state: false");
 }
 
 #[tokio::test]
@@ -1805,6 +2102,7 @@ async fn show_running_status() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_running_status"));
+    assert_eq!(entry.applied, false, "show_running_status has state: false");
 }
 
 #[tokio::test]
@@ -1819,6 +2117,10 @@ async fn show_summary_build_job_info() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_summary_build_job_info"));
+    assert_eq!(
+        entry.applied, false,
+        "show_summary_build_job_info has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1833,6 +2135,7 @@ async fn show_template() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_template"));
+    assert_eq!(entry.applied, false, "show_template has state: false");
 }
 
 #[tokio::test]
@@ -1847,6 +2150,10 @@ async fn show_user_charge_type() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_user_charge_type"));
+    assert_eq!(
+        entry.applied, false,
+        "show_user_charge_type has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1861,6 +2168,10 @@ async fn show_user_over_package_quota() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_user_over_package_quota"));
+    assert_eq!(
+        entry.applied, false,
+        "show_user_over_package_quota has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1875,6 +2186,7 @@ async fn show_yaml_template() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_yaml_template"));
+    assert_eq!(entry.applied, false, "show_yaml_template has state: false");
 }
 
 #[tokio::test]
@@ -1889,6 +2201,7 @@ async fn stop_build_job() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("stop_build_job"));
+    assert_eq!(entry.applied, true, "stop_build_job has state: true");
 }
 
 #[tokio::test]
@@ -1908,6 +2221,7 @@ async fn stop_job() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("stop_job"));
+    assert_eq!(entry.applied, false, "stop_job has state: false");
 }
 
 #[tokio::test]
@@ -1922,6 +2236,7 @@ async fn stop_the_job() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("stop_the_job"));
+    assert_eq!(entry.applied, false, "stop_the_job has state: false");
 }
 
 #[tokio::test]
@@ -1940,6 +2255,7 @@ async fn switched_packet() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("switched_packet"));
+    assert_eq!(entry.applied, false, "switched_packet has state: false");
 }
 
 #[tokio::test]
@@ -1954,6 +2270,7 @@ async fn update_build_job() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("update_build_job"));
+    assert_eq!(entry.applied, false, "update_build_job has state: false");
 }
 
 #[tokio::test]
@@ -1968,6 +2285,7 @@ async fn update_job_group() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("update_job_group"));
+    assert_eq!(entry.applied, false, "update_job_group has state: false");
 }
 
 #[tokio::test]
@@ -1982,6 +2300,7 @@ async fn update_keystore() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("update_keystore"));
+    assert_eq!(entry.applied, false, "update_keystore has state: false");
 }
 
 #[tokio::test]
@@ -1996,6 +2315,10 @@ async fn update_keystore_permission() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("update_keystore_permission"));
+    assert_eq!(
+        entry.applied, false,
+        "update_keystore_permission has state: false"
+    );
 }
 
 #[tokio::test]
@@ -2010,6 +2333,7 @@ async fn update_new_job() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("update_new_job"));
+    assert_eq!(entry.applied, false, "update_new_job has state: false");
 }
 
 #[tokio::test]
@@ -2024,6 +2348,10 @@ async fn update_new_notice_new() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("update_new_notice_new"));
+    assert_eq!(
+        entry.applied, false,
+        "update_new_notice_new has state: false"
+    );
 }
 
 #[tokio::test]
@@ -2038,6 +2366,7 @@ async fn update_notice() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("update_notice"));
+    assert_eq!(entry.applied, false, "update_notice has state: false");
 }
 
 #[tokio::test]
@@ -2055,4 +2384,5 @@ async fn upload_keystore() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("upload_keystore"));
+    assert_eq!(entry.applied, false, "upload_keystore has state: false");
 }

@@ -25,6 +25,7 @@ async fn accept_checkpoint() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("accept_checkpoint"));
+    assert_eq!(entry.applied, false, "accept_checkpoint has state: false");
 }
 
 #[tokio::test]
@@ -45,6 +46,7 @@ async fn accept_manual_review() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("accept_manual_review"));
+    assert_eq!(entry.applied, true, "accept_manual_review has state: true");
 }
 
 #[tokio::test]
@@ -59,6 +61,10 @@ async fn batch_move_pipeline_to_group() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("batch_move_pipeline_to_group"));
+    assert_eq!(
+        entry.applied, false,
+        "batch_move_pipeline_to_group has state: false"
+    );
 }
 
 #[tokio::test]
@@ -79,6 +85,10 @@ async fn batch_show_pipelines_latest_status() {
         entry.op.as_deref(),
         Some("batch_show_pipelines_latest_status")
     );
+    assert_eq!(
+        entry.applied, false,
+        "batch_show_pipelines_latest_status has state: false"
+    );
 }
 
 #[tokio::test]
@@ -93,6 +103,7 @@ async fn create_alert_policy() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_alert_policy"));
+    assert_eq!(entry.applied, false, "create_alert_policy has state: false");
 }
 
 #[tokio::test]
@@ -107,6 +118,7 @@ async fn create_basic_plugin() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_basic_plugin"));
+    assert_eq!(entry.applied, false, "create_basic_plugin has state: false");
 }
 
 #[tokio::test]
@@ -121,6 +133,10 @@ async fn create_pipeline_by_template() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_pipeline_by_template"));
+    assert_eq!(
+        entry.applied, false,
+        "create_pipeline_by_template has state: false"
+    );
 }
 
 #[tokio::test]
@@ -135,6 +151,10 @@ async fn create_pipeline_by_template_id() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_pipeline_by_template_id"));
+    assert_eq!(
+        entry.applied, false,
+        "create_pipeline_by_template_id has state: false"
+    );
 }
 
 #[tokio::test]
@@ -154,6 +174,10 @@ async fn create_pipeline_group() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_pipeline_group"));
+    assert_eq!(
+        entry.applied, false,
+        "create_pipeline_group has state: false"
+    );
 }
 
 #[tokio::test]
@@ -168,6 +192,7 @@ async fn create_pipeline_new() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_pipeline_new"));
+    assert_eq!(entry.applied, true, "create_pipeline_new has state: true");
 }
 
 #[tokio::test]
@@ -187,6 +212,7 @@ async fn create_pipeline_tag() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_pipeline_tag"));
+    assert_eq!(entry.applied, false, "create_pipeline_tag has state: false");
 }
 
 #[tokio::test]
@@ -201,6 +227,10 @@ async fn create_pipeline_template() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_pipeline_template"));
+    assert_eq!(
+        entry.applied, false,
+        "create_pipeline_template has state: false"
+    );
 }
 
 #[tokio::test]
@@ -215,6 +245,7 @@ async fn create_plugin_draft() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_plugin_draft"));
+    assert_eq!(entry.applied, false, "create_plugin_draft has state: false");
 }
 
 #[tokio::test]
@@ -229,6 +260,10 @@ async fn create_plugin_version() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_plugin_version"));
+    assert_eq!(
+        entry.applied, false,
+        "create_plugin_version has state: false"
+    );
 }
 
 #[tokio::test]
@@ -243,6 +278,7 @@ async fn create_publisher() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_publisher"));
+    assert_eq!(entry.applied, false, "create_publisher has state: false");
 }
 
 #[tokio::test]
@@ -257,6 +293,7 @@ async fn create_rule() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_rule"));
+    assert_eq!(entry.applied, false, "create_rule has state: false");
 }
 
 #[tokio::test]
@@ -276,6 +313,7 @@ async fn create_strategy() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_strategy"));
+    assert_eq!(entry.applied, false, "create_strategy has state: false");
 }
 
 #[tokio::test]
@@ -290,6 +328,10 @@ async fn create_variable_group() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("create_variable_group"));
+    assert_eq!(
+        entry.applied, false,
+        "create_variable_group has state: false"
+    );
 }
 
 #[tokio::test]
@@ -308,6 +350,10 @@ async fn delete_actions_run_pipeline() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_actions_run_pipeline"));
+    assert_eq!(
+        entry.applied, false,
+        "delete_actions_run_pipeline has state: false"
+    );
 }
 
 #[tokio::test]
@@ -322,6 +368,7 @@ async fn delete_alert_policy() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_alert_policy"));
+    assert_eq!(entry.applied, false, "delete_alert_policy has state: false");
 }
 
 #[tokio::test]
@@ -337,6 +384,7 @@ async fn delete_basic_plugin() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_basic_plugin"));
+    assert_eq!(entry.applied, false, "delete_basic_plugin has state: false");
 }
 
 #[tokio::test]
@@ -351,6 +399,7 @@ async fn delete_pipeline() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_pipeline"));
+    assert_eq!(entry.applied, true, "delete_pipeline has state: true");
 }
 
 #[tokio::test]
@@ -365,6 +414,10 @@ async fn delete_pipeline_group() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_pipeline_group"));
+    assert_eq!(
+        entry.applied, false,
+        "delete_pipeline_group has state: false"
+    );
 }
 
 #[tokio::test]
@@ -379,6 +432,7 @@ async fn delete_pipeline_tag() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_pipeline_tag"));
+    assert_eq!(entry.applied, false, "delete_pipeline_tag has state: false");
 }
 
 #[tokio::test]
@@ -393,6 +447,10 @@ async fn delete_pipeline_template() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_pipeline_template"));
+    assert_eq!(
+        entry.applied, false,
+        "delete_pipeline_template has state: false"
+    );
 }
 
 #[tokio::test]
@@ -411,6 +469,7 @@ async fn delete_plugin_draft() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_plugin_draft"));
+    assert_eq!(entry.applied, false, "delete_plugin_draft has state: false");
 }
 
 #[tokio::test]
@@ -425,6 +484,7 @@ async fn delete_publisher() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_publisher"));
+    assert_eq!(entry.applied, false, "delete_publisher has state: false");
 }
 
 #[tokio::test]
@@ -439,6 +499,7 @@ async fn delete_rule() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_rule"));
+    assert_eq!(entry.applied, false, "delete_rule has state: false");
 }
 
 #[tokio::test]
@@ -453,6 +514,7 @@ async fn delete_strategy() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_strategy"));
+    assert_eq!(entry.applied, false, "delete_strategy has state: false");
 }
 
 #[tokio::test]
@@ -467,6 +529,10 @@ async fn delete_variable_group() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("delete_variable_group"));
+    assert_eq!(
+        entry.applied, false,
+        "delete_variable_group has state: false"
+    );
 }
 
 #[tokio::test]
@@ -481,6 +547,10 @@ async fn invoke_endpoint_proxy() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("invoke_endpoint_proxy"));
+    assert_eq!(
+        entry.applied, false,
+        "invoke_endpoint_proxy has state: false"
+    );
 }
 
 #[tokio::test]
@@ -495,6 +565,10 @@ async fn list_actions_pipeline_runs() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_actions_pipeline_runs"));
+    assert_eq!(
+        entry.applied, false,
+        "list_actions_pipeline_runs has state: false"
+    );
 }
 
 #[tokio::test]
@@ -517,6 +591,10 @@ async fn list_actions_pipeline_runs_by_run_ids() {
         entry.op.as_deref(),
         Some("list_actions_pipeline_runs_by_run_ids")
     );
+    assert_eq!(
+        entry.applied, false,
+        "list_actions_pipeline_runs_by_run_ids has state: false"
+    );
 }
 
 #[tokio::test]
@@ -531,6 +609,10 @@ async fn list_available_publisher() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_available_publisher"));
+    assert_eq!(
+        entry.applied, false,
+        "list_available_publisher has state: false"
+    );
 }
 
 #[tokio::test]
@@ -550,6 +632,7 @@ async fn list_base_plugins() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_base_plugins"));
+    assert_eq!(entry.applied, false, "list_base_plugins has state: false");
 }
 
 #[tokio::test]
@@ -564,6 +647,10 @@ async fn list_base_plugins_new_post() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_base_plugins_new_post"));
+    assert_eq!(
+        entry.applied, false,
+        "list_base_plugins_new_post has state: false"
+    );
 }
 
 #[tokio::test]
@@ -578,6 +665,10 @@ async fn list_endpoints_details() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_endpoints_details"));
+    assert_eq!(
+        entry.applied, false,
+        "list_endpoints_details has state: false"
+    );
 }
 
 #[tokio::test]
@@ -592,6 +683,7 @@ async fn list_modules_detail() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_modules_detail"));
+    assert_eq!(entry.applied, false, "list_modules_detail has state: false");
 }
 
 #[tokio::test]
@@ -611,6 +703,10 @@ async fn list_p_lugin_version() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_p_lugin_version"));
+    assert_eq!(
+        entry.applied, false,
+        "list_p_lugin_version has state: false"
+    );
 }
 
 #[tokio::test]
@@ -625,6 +721,7 @@ async fn list_pipeline_runs() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_pipeline_runs"));
+    assert_eq!(entry.applied, false, "list_pipeline_runs has state: false");
 }
 
 #[tokio::test]
@@ -639,6 +736,10 @@ async fn list_pipeline_simple_info() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_pipeline_simple_info"));
+    assert_eq!(
+        entry.applied, false,
+        "list_pipeline_simple_info has state: false"
+    );
 }
 
 #[tokio::test]
@@ -653,6 +754,7 @@ async fn list_pipeline_tag() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_pipeline_tag"));
+    assert_eq!(entry.applied, false, "list_pipeline_tag has state: false");
 }
 
 #[tokio::test]
@@ -667,6 +769,10 @@ async fn list_pipeline_templates() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_pipeline_templates"));
+    assert_eq!(
+        entry.applied, false,
+        "list_pipeline_templates has state: false"
+    );
 }
 
 #[tokio::test]
@@ -681,6 +787,7 @@ async fn list_pipelines() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_pipelines"));
+    assert_eq!(entry.applied, true, "list_pipelines has state: true");
 }
 
 #[tokio::test]
@@ -701,6 +808,10 @@ async fn list_pipleine_build_result() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_pipleine_build_result"));
+    assert_eq!(
+        entry.applied, false,
+        "list_pipleine_build_result has state: false"
+    );
 }
 
 #[tokio::test]
@@ -720,6 +831,10 @@ async fn list_plugin_version_number() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_plugin_version_number"));
+    assert_eq!(
+        entry.applied, false,
+        "list_plugin_version_number has state: false"
+    );
 }
 
 #[tokio::test]
@@ -734,6 +849,7 @@ async fn list_plugins() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_plugins"));
+    assert_eq!(entry.applied, false, "list_plugins has state: false");
 }
 
 #[tokio::test]
@@ -753,6 +869,10 @@ async fn list_project_strategy() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_project_strategy"));
+    assert_eq!(
+        entry.applied, false,
+        "list_project_strategy has state: false"
+    );
 }
 
 #[tokio::test]
@@ -767,6 +887,7 @@ async fn list_publisher() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_publisher"));
+    assert_eq!(entry.applied, false, "list_publisher has state: false");
 }
 
 #[tokio::test]
@@ -781,6 +902,7 @@ async fn list_rule() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_rule"));
+    assert_eq!(entry.applied, false, "list_rule has state: false");
 }
 
 #[tokio::test]
@@ -795,6 +917,7 @@ async fn list_stage_plugins() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_stage_plugins"));
+    assert_eq!(entry.applied, false, "list_stage_plugins has state: false");
 }
 
 #[tokio::test]
@@ -810,6 +933,7 @@ async fn list_strategy() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_strategy"));
+    assert_eq!(entry.applied, false, "list_strategy has state: false");
 }
 
 #[tokio::test]
@@ -824,6 +948,7 @@ async fn list_templates() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_templates"));
+    assert_eq!(entry.applied, false, "list_templates has state: false");
 }
 
 #[tokio::test]
@@ -843,6 +968,10 @@ async fn list_variable_groups() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("list_variable_groups"));
+    assert_eq!(
+        entry.applied, false,
+        "list_variable_groups has state: false"
+    );
 }
 
 #[tokio::test]
@@ -857,6 +986,7 @@ async fn publish_plugin() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("publish_plugin"));
+    assert_eq!(entry.applied, false, "publish_plugin has state: false");
 }
 
 #[tokio::test]
@@ -871,6 +1001,7 @@ async fn publish_plugin_bind() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("publish_plugin_bind"));
+    assert_eq!(entry.applied, false, "publish_plugin_bind has state: false");
 }
 
 #[tokio::test]
@@ -885,6 +1016,10 @@ async fn publish_plugin_draft() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("publish_plugin_draft"));
+    assert_eq!(
+        entry.applied, false,
+        "publish_plugin_draft has state: false"
+    );
 }
 
 #[tokio::test]
@@ -905,6 +1040,7 @@ async fn reject_manual_review() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("reject_manual_review"));
+    assert_eq!(entry.applied, true, "reject_manual_review has state: true");
 }
 
 #[tokio::test]
@@ -919,6 +1055,7 @@ async fn remove_pipeline() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("remove_pipeline"));
+    assert_eq!(entry.applied, false, "remove_pipeline has state: false");
 }
 
 #[tokio::test]
@@ -943,6 +1080,7 @@ async fn retry_pipeline_run() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("retry_pipeline_run"));
+    assert_eq!(entry.applied, false, "retry_pipeline_run has state: false");
 }
 
 #[tokio::test]
@@ -957,6 +1095,10 @@ async fn retry_run_actions_pipeline() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("retry_run_actions_pipeline"));
+    assert_eq!(
+        entry.applied, false,
+        "retry_run_actions_pipeline has state: false"
+    );
 }
 
 #[tokio::test]
@@ -971,6 +1113,10 @@ async fn run_actions_pipeline() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("run_actions_pipeline"));
+    assert_eq!(
+        entry.applied, false,
+        "run_actions_pipeline has state: false"
+    );
 }
 
 #[tokio::test]
@@ -985,6 +1131,7 @@ async fn run_pipeline() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("run_pipeline"));
+    assert_eq!(entry.applied, true, "run_pipeline has state: true");
 }
 
 #[tokio::test]
@@ -1003,6 +1150,10 @@ async fn show_actions_runs_detail() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_actions_runs_detail"));
+    assert_eq!(
+        entry.applied, false,
+        "show_actions_runs_detail has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1017,6 +1168,7 @@ async fn show_alert_policy() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_alert_policy"));
+    assert_eq!(entry.applied, false, "show_alert_policy has state: false");
 }
 
 #[tokio::test]
@@ -1032,6 +1184,7 @@ async fn show_basic_plugin() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_basic_plugin"));
+    assert_eq!(entry.applied, false, "show_basic_plugin has state: false");
 }
 
 #[tokio::test]
@@ -1046,6 +1199,10 @@ async fn show_instance_status() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_instance_status"));
+    assert_eq!(
+        entry.applied, false,
+        "show_instance_status has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1064,6 +1221,10 @@ async fn show_pipeline_artifacts() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_pipeline_artifacts"));
+    assert_eq!(
+        entry.applied, false,
+        "show_pipeline_artifacts has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1078,6 +1239,7 @@ async fn show_pipeline_detail() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_pipeline_detail"));
+    assert_eq!(entry.applied, true, "show_pipeline_detail has state: true");
 }
 
 #[tokio::test]
@@ -1092,6 +1254,10 @@ async fn show_pipeline_group_tree() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_pipeline_group_tree"));
+    assert_eq!(
+        entry.applied, false,
+        "show_pipeline_group_tree has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1106,6 +1272,7 @@ async fn show_pipeline_log() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_pipeline_log"));
+    assert_eq!(entry.applied, false, "show_pipeline_log has state: false");
 }
 
 #[tokio::test]
@@ -1120,6 +1287,10 @@ async fn show_pipeline_run_detail() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_pipeline_run_detail"));
+    assert_eq!(
+        entry.applied, true,
+        "show_pipeline_run_detail has state: true"
+    );
 }
 
 #[tokio::test]
@@ -1135,6 +1306,10 @@ async fn show_pipeline_template_detail() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_pipeline_template_detail"));
+    assert_eq!(
+        entry.applied, false,
+        "show_pipeline_template_detail has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1149,6 +1324,10 @@ async fn show_pipleine_status() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_pipleine_status"));
+    assert_eq!(
+        entry.applied, false,
+        "show_pipleine_status has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1163,6 +1342,7 @@ async fn show_plugin_inputs() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_plugin_inputs"));
+    assert_eq!(entry.applied, false, "show_plugin_inputs has state: false");
 }
 
 #[tokio::test]
@@ -1177,6 +1357,7 @@ async fn show_plugin_metrics() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_plugin_metrics"));
+    assert_eq!(entry.applied, false, "show_plugin_metrics has state: false");
 }
 
 #[tokio::test]
@@ -1191,6 +1372,7 @@ async fn show_plugin_outputs() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_plugin_outputs"));
+    assert_eq!(entry.applied, false, "show_plugin_outputs has state: false");
 }
 
 #[tokio::test]
@@ -1205,6 +1387,7 @@ async fn show_plugin_version() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_plugin_version"));
+    assert_eq!(entry.applied, false, "show_plugin_version has state: false");
 }
 
 #[tokio::test]
@@ -1219,6 +1402,10 @@ async fn show_project_strategy() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_project_strategy"));
+    assert_eq!(
+        entry.applied, false,
+        "show_project_strategy has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1236,6 +1423,7 @@ async fn show_publisher() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_publisher"));
+    assert_eq!(entry.applied, false, "show_publisher has state: false");
 }
 
 #[tokio::test]
@@ -1250,6 +1438,7 @@ async fn show_rule() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_rule"));
+    assert_eq!(entry.applied, false, "show_rule has state: false");
 }
 
 #[tokio::test]
@@ -1268,6 +1457,7 @@ async fn show_step_outputs() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_step_outputs"));
+    assert_eq!(entry.applied, false, "show_step_outputs has state: false");
 }
 
 #[tokio::test]
@@ -1282,6 +1472,7 @@ async fn show_strategy() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_strategy"));
+    assert_eq!(entry.applied, false, "show_strategy has state: false");
 }
 
 #[tokio::test]
@@ -1296,6 +1487,10 @@ async fn show_template_detail() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_template_detail"));
+    assert_eq!(
+        entry.applied, false,
+        "show_template_detail has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1310,6 +1505,10 @@ async fn show_variable_group_detail() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("show_variable_group_detail"));
+    assert_eq!(
+        entry.applied, false,
+        "show_variable_group_detail has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1329,6 +1528,7 @@ async fn start_new_pipeline() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("start_new_pipeline"));
+    assert_eq!(entry.applied, false, "start_new_pipeline has state: false");
 }
 
 #[tokio::test]
@@ -1343,6 +1543,7 @@ async fn stop_pipeline_new() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("stop_pipeline_new"));
+    assert_eq!(entry.applied, false, "stop_pipeline_new has state: false");
 }
 
 #[tokio::test]
@@ -1361,6 +1562,7 @@ async fn stop_pipeline_run() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("stop_pipeline_run"));
+    assert_eq!(entry.applied, true, "stop_pipeline_run has state: true");
 }
 
 #[tokio::test]
@@ -1378,6 +1580,7 @@ async fn switch_strategy() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("switch_strategy"));
+    assert_eq!(entry.applied, false, "switch_strategy has state: false");
 }
 
 #[tokio::test]
@@ -1392,6 +1595,7 @@ async fn update_basic_plugin() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("update_basic_plugin"));
+    assert_eq!(entry.applied, false, "update_basic_plugin has state: false");
 }
 
 #[tokio::test]
@@ -1411,6 +1615,10 @@ async fn update_pipeline_group() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("update_pipeline_group"));
+    assert_eq!(
+        entry.applied, false,
+        "update_pipeline_group has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1425,6 +1633,10 @@ async fn update_pipeline_info() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("update_pipeline_info"));
+    assert_eq!(
+        entry.applied, false,
+        "update_pipeline_info has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1439,6 +1651,10 @@ async fn update_pipeline_template() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("update_pipeline_template"));
+    assert_eq!(
+        entry.applied, false,
+        "update_pipeline_template has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1453,6 +1669,10 @@ async fn update_plugin_base_info() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("update_plugin_base_info"));
+    assert_eq!(
+        entry.applied, false,
+        "update_plugin_base_info has state: false"
+    );
 }
 
 #[tokio::test]
@@ -1467,6 +1687,7 @@ async fn update_plugin_draft() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("update_plugin_draft"));
+    assert_eq!(entry.applied, false, "update_plugin_draft has state: false");
 }
 
 #[tokio::test]
@@ -1481,6 +1702,7 @@ async fn update_rule() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("update_rule"));
+    assert_eq!(entry.applied, false, "update_rule has state: false");
 }
 
 #[tokio::test]
@@ -1500,6 +1722,7 @@ async fn update_strategy() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("update_strategy"));
+    assert_eq!(entry.applied, false, "update_strategy has state: false");
 }
 
 #[tokio::test]
@@ -1522,6 +1745,7 @@ async fn upload_basic_plugin() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("upload_basic_plugin"));
+    assert_eq!(entry.applied, false, "upload_basic_plugin has state: false");
 }
 
 #[tokio::test]
@@ -1540,6 +1764,7 @@ async fn upload_plugin_icon() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("upload_plugin_icon"));
+    assert_eq!(entry.applied, false, "upload_plugin_icon has state: false");
 }
 
 #[tokio::test]
@@ -1559,4 +1784,8 @@ async fn upload_publisher_icon() {
     let _ = response;
     let entry = s.emu.log().pop().expect("the request is logged");
     assert_eq!(entry.op.as_deref(), Some("upload_publisher_icon"));
+    assert_eq!(
+        entry.applied, false,
+        "upload_publisher_icon has state: false"
+    );
 }

@@ -3,9 +3,11 @@
 //! The output depends on the spec files alone and is run through rustfmt, so it is
 //! byte-for-byte reproducible; `--check` fails when a checked-in file differs.
 
+mod answers;
 mod cli;
 mod emulator;
 mod facade;
+mod interop;
 mod model;
 mod paging;
 mod rust;
@@ -87,7 +89,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             if let Some(dir) = full.parent() {
                 std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             }
-            let formatted = rustfmt(content).map_err(|e| format!("{}: {e}", path.display()))?;
+            let formatted = format(path, content)?;
             std::fs::write(&full, formatted).map_err(|e| format!("{}: {e}", full.display()))?;
             println!("wrote {}", path.display());
         }
@@ -116,7 +118,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 fn stale_files(files: &[(PathBuf, String)], root: &Path) -> Result<Vec<PathBuf>, String> {
     let mut stale = Vec::new();
     for (path, content) in files {
-        let formatted = rustfmt(content).map_err(|e| format!("{}: {e}", path.display()))?;
+        let formatted = format(path, content)?;
         let current = std::fs::read_to_string(root.join(path)).unwrap_or_default();
         if current != formatted {
             stale.push(path.clone());
@@ -208,6 +210,14 @@ fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
         emu_tests.join("generated_every_op_build.rs"),
         emulator::every_op_test(&build, &BUILD),
     ));
+    files.push((
+        PathBuf::from("docs/emulator-operations.md"),
+        emulator::operations_doc(&[(&pipeline, &PIPELINE), (&build, &BUILD)]),
+    ));
+    files.push((
+        emu_tests.join("interop/all_operations.py"),
+        interop::render(&[(&pipeline, "pipeline"), (&build, "build")]),
+    ));
     let cli_dir = PathBuf::from("crates/codearts-cli/src/generated");
     files.push((cli_dir.join("mod.rs"), cli::module()));
     files.push((
@@ -216,6 +226,16 @@ fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     ));
     files.push((cli_dir.join("build.rs"), cli::render(&build, &BUILD)));
     Ok(files)
+}
+
+/// The file as it is checked in: Rust through rustfmt, other files (docs, scripts) as
+/// rendered.
+fn format(path: &Path, content: &str) -> Result<String, String> {
+    if path.extension().is_some_and(|e| e == "rs") {
+        rustfmt(content).map_err(|e| format!("{}: {e}", path.display()))
+    } else {
+        Ok(content.to_owned())
+    }
 }
 
 fn rustfmt(source: &str) -> Result<String, String> {

@@ -830,6 +830,27 @@ pub async fn dispatch(stub: &dyn Build, op: &str, input: &Input) -> Result<Outpu
     }
 }
 
+/// The operations the emulator's state models; the others answer with a generated
+/// sample and change nothing.
+pub const WITH_STATE: &[&str] = &[
+    "batch_update_job_role_permission",
+    "create_build_job",
+    "delete_build_job",
+    "list_job_config",
+    "list_project_jobs",
+    "run_job",
+    "show_job_info",
+    "show_job_list_by_project_id",
+    "show_job_role_permission",
+    "show_job_status",
+    "show_list_history",
+    "show_project_job_permission",
+    "stop_build_job",
+];
+
+/// The answer of `add_favourite_custom_template` when the state does not model it.
+const ANSWER_ADD_FAVOURITE_CUSTOM_TEMPLATE: &str = "{\"status\":\"SUCCESS\"}";
+
 /// `POST /v1/template/custom/{uuid}/follow`: `add_favourite_custom_template`.
 async fn add_favourite_custom_template(
     stub: &dyn Build,
@@ -839,8 +860,16 @@ async fn add_favourite_custom_template(
     let result = stub
         .add_favourite_custom_template(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::AddFavouriteCustomTemplateResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_ADD_FAVOURITE_CUSTOM_TEMPLATE,
+            m::AddFavouriteCustomTemplateResponse::new,
+        )
+    })
 }
+
+/// The answer of `add_favourite_official_template` when the state does not model it.
+const ANSWER_ADD_FAVOURITE_OFFICIAL_TEMPLATE: &str = "{\"status\":\"SUCCESS\"}";
 
 /// `POST /v1/template/official/{uuid}/follow`: `add_favourite_official_template`.
 async fn add_favourite_official_template(
@@ -851,8 +880,16 @@ async fn add_favourite_official_template(
     let result = stub
         .add_favourite_official_template(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::AddFavouriteOfficialTemplateResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_ADD_FAVOURITE_OFFICIAL_TEMPLATE,
+            m::AddFavouriteOfficialTemplateResponse::new,
+        )
+    })
 }
+
+/// The answer of `add_favourite_task` when the state does not model it.
+const ANSWER_ADD_FAVOURITE_TASK: &str = "{\"status\":\"SUCCESS\",\"result\":{\"favorite\":false}}";
 
 /// `POST /v1/job/{job_id}/follow`: `add_favourite_task`.
 async fn add_favourite_task(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -860,8 +897,13 @@ async fn add_favourite_task(stub: &dyn Build, input: &Input) -> Result<Output, A
     let result = stub
         .add_favourite_task(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::AddFavouriteTaskResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_ADD_FAVOURITE_TASK, m::AddFavouriteTaskResponse::new)
+    })
 }
+
+/// The answer of `add_keystore_permission` when the state does not model it.
+const ANSWER_ADD_KEYSTORE_PERMISSION: &str = "{\"status\":\"SUCCESS\",\"result\":\"SUCCESS\"}";
 
 /// `POST /v2/keystore/permission/add`: `add_keystore_permission`.
 async fn add_keystore_permission(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -872,8 +914,16 @@ async fn add_keystore_permission(stub: &dyn Build, input: &Input) -> Result<Outp
     let result = stub
         .add_keystore_permission(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::AddKeystorePermissionResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_ADD_KEYSTORE_PERMISSION,
+            m::AddKeystorePermissionResponse::new,
+        )
+    })
 }
+
+/// The answer of `apply_project_permission` when the state does not model it.
+const ANSWER_APPLY_PROJECT_PERMISSION: &str = "{\"status\":\"SUCCESS\",\"result\":\"SUCCESS\"}";
 
 /// `POST /v1/job/project/permission`: `apply_project_permission`.
 async fn apply_project_permission(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -884,8 +934,16 @@ async fn apply_project_permission(stub: &dyn Build, input: &Input) -> Result<Out
     let result = stub
         .apply_project_permission(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ApplyProjectPermissionResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_APPLY_PROJECT_PERMISSION,
+            m::ApplyProjectPermissionResponse::new,
+        )
+    })
 }
+
+/// The answer of `batch_delete_build_jobs` when the state does not model it.
+const ANSWER_BATCH_DELETE_BUILD_JOBS: &str = "{\"result\":{\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\"},\"status\":\"SUCCESS\"}";
 
 /// `DELETE /v1/job/batch-delete`: `batch_delete_build_jobs`.
 async fn batch_delete_build_jobs(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -896,8 +954,17 @@ async fn batch_delete_build_jobs(stub: &dyn Build, input: &Input) -> Result<Outp
     let result = stub
         .batch_delete_build_jobs(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::BatchDeleteBuildJobsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_BATCH_DELETE_BUILD_JOBS,
+            m::BatchDeleteBuildJobsResponse::new,
+        )
+    })
 }
+
+/// The answer of `batch_update_job_role_permission` when the state does not model it.
+const ANSWER_BATCH_UPDATE_JOB_ROLE_PERMISSION: &str =
+    "{\"status\":\"SUCCESS\",\"result\":\"SUCCESS\"}";
 
 /// `POST /v1/job/permissions/batch`: `batch_update_job_role_permission`.
 async fn batch_update_job_role_permission(
@@ -911,8 +978,16 @@ async fn batch_update_job_role_permission(
     let result = stub
         .batch_update_job_role_permission(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::BatchUpdateJobRolePermissionResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_BATCH_UPDATE_JOB_ROLE_PERMISSION,
+            m::BatchUpdateJobRolePermissionResponse::new,
+        )
+    })
 }
+
+/// The answer of `check_job_count_is_top_limit` when the state does not model it.
+const ANSWER_CHECK_JOB_COUNT_IS_TOP_LIMIT: &str = "{\"status\":\"SUCCESS\",\"result\":true}";
 
 /// `GET /v1/job/check/count`: `check_job_count_is_top_limit`.
 async fn check_job_count_is_top_limit(
@@ -923,8 +998,16 @@ async fn check_job_count_is_top_limit(
     let result = stub
         .check_job_count_is_top_limit(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CheckJobCountIsTopLimitResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_CHECK_JOB_COUNT_IS_TOP_LIMIT,
+            m::CheckJobCountIsTopLimitResponse::new,
+        )
+    })
 }
+
+/// The answer of `check_job_internal` when the state does not model it.
+const ANSWER_CHECK_JOB_INTERNAL: &str = "{\"result\":true,\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/permission/internal`: `check_job_internal`.
 async fn check_job_internal(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
@@ -932,8 +1015,13 @@ async fn check_job_internal(stub: &dyn Build, _input: &Input) -> Result<Output, 
     let result = stub
         .check_job_internal(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CheckJobInternalResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_CHECK_JOB_INTERNAL, m::CheckJobInternalResponse::new)
+    })
 }
+
+/// The answer of `check_job_name_is_exists` when the state does not model it.
+const ANSWER_CHECK_JOB_NAME_IS_EXISTS: &str = "{\"result\":true,\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/check/exist`: `check_job_name_is_exists`.
 async fn check_job_name_is_exists(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -944,8 +1032,16 @@ async fn check_job_name_is_exists(stub: &dyn Build, input: &Input) -> Result<Out
     let result = stub
         .check_job_name_is_exists(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CheckJobNameIsExistsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_CHECK_JOB_NAME_IS_EXISTS,
+            m::CheckJobNameIsExistsResponse::new,
+        )
+    })
 }
+
+/// The answer of `check_webhook_url` when the state does not model it.
+const ANSWER_CHECK_WEBHOOK_URL: &str = "{\"status\":\"SUCCESS\"}";
 
 /// `POST /v1/job/check/webhook-url`: `check_webhook_url`.
 async fn check_webhook_url(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -956,8 +1052,13 @@ async fn check_webhook_url(stub: &dyn Build, input: &Input) -> Result<Output, Ap
     let result = stub
         .check_webhook_url(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CheckWebhookUrlResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_CHECK_WEBHOOK_URL, m::CheckWebhookUrlResponse::new)
+    })
 }
+
+/// The answer of `clear_recycling_jobs` when the state does not model it.
+const ANSWER_CLEAR_RECYCLING_JOBS: &str = "{\"status\":\"SUCCESS\"}";
 
 /// `DELETE /v1/job/recycling-empty`: `clear_recycling_jobs`.
 async fn clear_recycling_jobs(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
@@ -965,8 +1066,17 @@ async fn clear_recycling_jobs(stub: &dyn Build, _input: &Input) -> Result<Output
     let result = stub
         .clear_recycling_jobs(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ClearRecyclingJobsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_CLEAR_RECYCLING_JOBS,
+            m::ClearRecyclingJobsResponse::new,
+        )
+    })
 }
+
+/// The answer of `copy_job` when the state does not model it.
+const ANSWER_COPY_JOB: &str =
+    "{\"result\":{\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\"},\"status\":\"SUCCESS\"}";
 
 /// `POST /v1/job/copy`: `copy_job`.
 async fn copy_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -977,8 +1087,14 @@ async fn copy_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let result = stub
         .copy_job(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CopyJobResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_COPY_JOB, m::CopyJobResponse::new)
+    })
 }
+
+/// The answer of `create_build_job` when the state does not model it.
+const ANSWER_CREATE_BUILD_JOB: &str =
+    "{\"result\":{\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\"},\"status\":\"SUCCESS\"}";
 
 /// `POST /v3/jobs/create`: `create_build_job`.
 async fn create_build_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -989,8 +1105,13 @@ async fn create_build_job(stub: &dyn Build, input: &Input) -> Result<Output, Api
     let result = stub
         .create_build_job(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CreateBuildJobResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_CREATE_BUILD_JOB, m::CreateBuildJobResponse::new)
+    })
 }
+
+/// The answer of `create_job_group` when the state does not model it.
+const ANSWER_CREATE_JOB_GROUP: &str = "{\"result\":[{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"name\":\"emulated-name\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"parent_id\":\"bde3ed904001c57bfebb00aa09f29cf2\",\"group_id\":\"8be96f438559f70c526625ea9f6c7d83\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"ordinal\":\"emulated-ordinal\",\"create_user\":\"emulated-create-user\",\"update_user\":\"emulated-update-user\",\"create_time\":\"2026-01-01 08:00:00\",\"update_time\":\"2026-01-01 08:00:00\",\"path_id\":\"affd0c6b13ff63a6aff5a61cf71afbf7\"}],\"status\":\"SUCCESS\"}";
 
 /// `POST /v1/job/{project_id}/group/create`: `create_job_group`.
 async fn create_job_group(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1001,8 +1122,14 @@ async fn create_job_group(stub: &dyn Build, input: &Input) -> Result<Output, Api
     let result = stub
         .create_job_group(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CreateJobGroupResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_CREATE_JOB_GROUP, m::CreateJobGroupResponse::new)
+    })
 }
+
+/// The answer of `create_new_job` when the state does not model it.
+const ANSWER_CREATE_NEW_JOB: &str =
+    "{\"result\":{\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\"},\"status\":\"SUCCESS\"}";
 
 /// `POST /v1/job/create`: `create_new_job`.
 async fn create_new_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1013,8 +1140,14 @@ async fn create_new_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiEr
     let result = stub
         .create_new_job(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CreateNewJobResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_CREATE_NEW_JOB, m::CreateNewJobResponse::new)
+    })
 }
+
+/// The answer of `create_template` when the state does not model it.
+const ANSWER_CREATE_TEMPLATE: &str =
+    "{\"status\":\"SUCCESS\",\"result\":{\"uuid\":\"8c04c0e40aad86b252ccab95335a3f7d\"}}";
 
 /// `POST /v1/template/create`: `create_template`.
 async fn create_template(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1025,8 +1158,13 @@ async fn create_template(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     let result = stub
         .create_template(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CreateTemplateResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_CREATE_TEMPLATE, m::CreateTemplateResponse::new)
+    })
 }
+
+/// The answer of `create_templates` when the state does not model it.
+const ANSWER_CREATE_TEMPLATES: &str = "{\"result\":{\"favourite\":false,\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"uuid\":\"8c04c0e40aad86b252ccab95335a3f7d\",\"template\":{\"steps\":[{\"module_id\":\"838caaad8f4313fb1dcd9337d770f05e\",\"name\":\"emulated-name\"}]},\"type\":\"emulated-type\",\"public\":false,\"name\":\"emulated-name\",\"create_time\":\"2026-01-01 08:00:00\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"weight\":1.0,\"user_id\":\"80c229a4571e9bfacf63c8710b9c4b73\",\"user_name\":\"emulated-user-name\",\"domain_name\":\"emulated-domain-name\",\"scope\":\"emulated-scope\",\"description\":\"emulated-description\",\"tool_type\":\"emulated-tool-type\",\"parameters\":[]},\"status\":\"SUCCESS\"}";
 
 /// `POST /v3/templates/create`: `create_templates`.
 async fn create_templates(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1037,8 +1175,13 @@ async fn create_templates(stub: &dyn Build, input: &Input) -> Result<Output, Api
     let result = stub
         .create_templates(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CreateTemplatesResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_CREATE_TEMPLATES, m::CreateTemplatesResponse::new)
+    })
 }
+
+/// The answer of `delete_build_job` when the state does not model it.
+const ANSWER_DELETE_BUILD_JOB: &str = "{\"result\":{\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\"},\"status\":\"SUCCESS\"}";
 
 /// `POST /v3/jobs/{job_id}/delete`: `delete_build_job`.
 async fn delete_build_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1046,8 +1189,13 @@ async fn delete_build_job(stub: &dyn Build, input: &Input) -> Result<Output, Api
     let result = stub
         .delete_build_job(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DeleteBuildJobResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_DELETE_BUILD_JOB, m::DeleteBuildJobResponse::new)
+    })
 }
+
+/// The answer of `delete_group` when the state does not model it.
+const ANSWER_DELETE_GROUP: &str = "{\"status\":\"SUCCESS\",\"result\":\"SUCCESS\"}";
 
 /// `DELETE /v1/job/{project_id}/group/delete`: `delete_group`.
 async fn delete_group(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1058,8 +1206,13 @@ async fn delete_group(stub: &dyn Build, input: &Input) -> Result<Output, ApiErro
     let result = stub
         .delete_group(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DeleteGroupResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_DELETE_GROUP, m::DeleteGroupResponse::new)
+    })
 }
+
+/// The answer of `delete_keystore` when the state does not model it.
+const ANSWER_DELETE_KEYSTORE: &str = "{\"status\":\"SUCCESS\",\"result\":\"SUCCESS\"}";
 
 /// `DELETE /v2/keystore/{keystore_id}/delete`: `delete_keystore`.
 async fn delete_keystore(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1067,8 +1220,13 @@ async fn delete_keystore(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     let result = stub
         .delete_keystore(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DeleteKeystoreResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_DELETE_KEYSTORE, m::DeleteKeystoreResponse::new)
+    })
 }
+
+/// The answer of `delete_keystore_permission` when the state does not model it.
+const ANSWER_DELETE_KEYSTORE_PERMISSION: &str = "{\"status\":\"SUCCESS\",\"result\":\"SUCCESS\"}";
 
 /// `DELETE /v2/keystore/permission/{permission_id}/delete`: `delete_keystore_permission`.
 async fn delete_keystore_permission(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1076,8 +1234,16 @@ async fn delete_keystore_permission(stub: &dyn Build, input: &Input) -> Result<O
     let result = stub
         .delete_keystore_permission(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DeleteKeystorePermissionResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_DELETE_KEYSTORE_PERMISSION,
+            m::DeleteKeystorePermissionResponse::new,
+        )
+    })
 }
+
+/// The answer of `delete_recycling_jobs` when the state does not model it.
+const ANSWER_DELETE_RECYCLING_JOBS: &str = "{\"status\":\"SUCCESS\"}";
 
 /// `DELETE /v1/job/recycling-deletion`: `delete_recycling_jobs`.
 async fn delete_recycling_jobs(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1088,8 +1254,16 @@ async fn delete_recycling_jobs(stub: &dyn Build, input: &Input) -> Result<Output
     let result = stub
         .delete_recycling_jobs(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DeleteRecyclingJobsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_DELETE_RECYCLING_JOBS,
+            m::DeleteRecyclingJobsResponse::new,
+        )
+    })
 }
+
+/// The answer of `delete_template` when the state does not model it.
+const ANSWER_DELETE_TEMPLATE: &str = "{\"status\":\"SUCCESS\"}";
 
 /// `DELETE /v1/template/{uuid}/delete`: `delete_template`.
 async fn delete_template(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1097,8 +1271,13 @@ async fn delete_template(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     let result = stub
         .delete_template(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DeleteTemplateResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_DELETE_TEMPLATE, m::DeleteTemplateResponse::new)
+    })
 }
+
+/// The answer of `delete_templates` when the state does not model it.
+const ANSWER_DELETE_TEMPLATES: &str = "{\"result\":[{\"favourite\":false,\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"uuid\":\"8c04c0e40aad86b252ccab95335a3f7d\",\"template\":{\"steps\":[{\"module_id\":\"838caaad8f4313fb1dcd9337d770f05e\",\"name\":\"emulated-name\"}]},\"type\":\"emulated-type\",\"public\":false,\"name\":\"emulated-name\",\"create_time\":\"2026-01-01 08:00:00\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"weight\":1.0,\"user_id\":\"80c229a4571e9bfacf63c8710b9c4b73\",\"user_name\":\"emulated-user-name\",\"domain_name\":\"emulated-domain-name\",\"scope\":\"emulated-scope\",\"description\":\"emulated-description\",\"tool_type\":\"emulated-tool-type\",\"parameters\":[]}],\"status\":\"SUCCESS\"}";
 
 /// `DELETE /v3/templates/{uuid}/delete`: `delete_templates`.
 async fn delete_templates(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1106,8 +1285,13 @@ async fn delete_templates(stub: &dyn Build, input: &Input) -> Result<Output, Api
     let result = stub
         .delete_templates(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DeleteTemplatesResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_DELETE_TEMPLATES, m::DeleteTemplatesResponse::new)
+    })
 }
+
+/// The answer of `delete_the_job` when the state does not model it.
+const ANSWER_DELETE_THE_JOB: &str = "{\"result\":{\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\"},\"status\":\"SUCCESS\"}";
 
 /// `DELETE /v1/job/{job_id}/delete`: `delete_the_job`.
 async fn delete_the_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1115,8 +1299,13 @@ async fn delete_the_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiEr
     let result = stub
         .delete_the_job(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DeleteTheJobResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_DELETE_THE_JOB, m::DeleteTheJobResponse::new)
+    })
 }
+
+/// The answer of `disable_build_job` when the state does not model it.
+const ANSWER_DISABLE_BUILD_JOB: &str = "{\"status\":\"SUCCESS\"}";
 
 /// `POST /v3/jobs/{job_id}/disable`: `disable_build_job`.
 async fn disable_build_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1124,8 +1313,13 @@ async fn disable_build_job(stub: &dyn Build, input: &Input) -> Result<Output, Ap
     let result = stub
         .disable_build_job(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DisableBuildJobResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_DISABLE_BUILD_JOB, m::DisableBuildJobResponse::new)
+    })
 }
+
+/// The answer of `disable_notice` when the state does not model it.
+const ANSWER_DISABLE_NOTICE: &str = "{\"result\":\"SUCCESS\",\"status\":\"SUCCESS\"}";
 
 /// `POST /v3/jobs/notice/{job_id}/disable`: `disable_notice`.
 async fn disable_notice(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1136,8 +1330,13 @@ async fn disable_notice(stub: &dyn Build, input: &Input) -> Result<Output, ApiEr
     let result = stub
         .disable_notice(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DisableNoticeResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_DISABLE_NOTICE, m::DisableNoticeResponse::new)
+    })
 }
+
+/// The answer of `disable_the_job` when the state does not model it.
+const ANSWER_DISABLE_THE_JOB: &str = "{\"status\":\"SUCCESS\"}";
 
 /// `POST /v1/job/{job_id}/disable`: `disable_the_job`.
 async fn disable_the_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1148,7 +1347,9 @@ async fn disable_the_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     let result = stub
         .disable_the_job(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DisableTheJobResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_DISABLE_THE_JOB, m::DisableTheJobResponse::new)
+    })
 }
 
 /// `GET /v1/log/{record_id}/download-log`: `download_build_full_log`.
@@ -1178,6 +1379,9 @@ async fn download_build_log(stub: &dyn Build, input: &Input) -> Result<Output, A
     crate::adapter::stream(result).await
 }
 
+/// The answer of `download_build_real_time_log` when the state does not model it.
+const ANSWER_DOWNLOAD_BUILD_REAL_TIME_LOG: &str = "{\"result\":{\"has_more\":false,\"start_offset\":\"emulated-start-offset\",\"end_offset\":\"emulated-end-offset\",\"log\":\"emulated-log\",\"location\":\"emulated-location\"},\"status\":\"SUCCESS\"}";
+
 /// `GET /v1/log/{job_id}/{build_no}/real-time-log`: `download_build_real_time_log`.
 async fn download_build_real_time_log(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let mut request = m::DownloadBuildRealTimeLogRequest::new(
@@ -1197,7 +1401,12 @@ async fn download_build_real_time_log(stub: &dyn Build, input: &Input) -> Result
     let result = stub
         .download_build_real_time_log(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DownloadBuildRealTimeLogResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_DOWNLOAD_BUILD_REAL_TIME_LOG,
+            m::DownloadBuildRealTimeLogResponse::new,
+        )
+    })
 }
 
 /// `GET /v1/report/junit/coverage/download`: `download_junit_coverage_zip`.
@@ -1247,6 +1456,9 @@ async fn download_log_by_record_id(stub: &dyn Build, input: &Input) -> Result<Ou
     crate::adapter::stream(result).await
 }
 
+/// The answer of `download_real_time_log` when the state does not model it.
+const ANSWER_DOWNLOAD_REAL_TIME_LOG: &str = "{\"result\":{\"has_more_data\":false,\"offset\":0,\"content\":\"emulated-content\",\"current_offset\":1},\"status\":\"SUCCESS\"}";
+
 /// `GET /v3/jobs/{job_id}/{build_no}/real-time-log`: `download_real_time_log`.
 async fn download_real_time_log(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let mut request = m::DownloadRealTimeLogRequest::new(
@@ -1260,7 +1472,12 @@ async fn download_real_time_log(stub: &dyn Build, input: &Input) -> Result<Outpu
     let result = stub
         .download_real_time_log(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DownloadRealTimeLogResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_DOWNLOAD_REAL_TIME_LOG,
+            m::DownloadRealTimeLogResponse::new,
+        )
+    })
 }
 
 /// `GET /v4/{record_id}/task-log`: `download_task_log`.
@@ -1278,14 +1495,22 @@ async fn download_task_log(stub: &dyn Build, input: &Input) -> Result<Output, Ap
     crate::adapter::stream(result).await
 }
 
+/// The answer of `enable_build_job` when the state does not model it.
+const ANSWER_ENABLE_BUILD_JOB: &str = "{\"status\":\"SUCCESS\"}";
+
 /// `POST /v3/jobs/{job_id}/recover`: `enable_build_job`.
 async fn enable_build_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let request = m::EnableBuildJobRequest::new(input.path::<String>("job_id")?);
     let result = stub
         .enable_build_job(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::EnableBuildJobResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_ENABLE_BUILD_JOB, m::EnableBuildJobResponse::new)
+    })
 }
+
+/// The answer of `execute_job` when the state does not model it.
+const ANSWER_EXECUTE_JOB: &str = "{\"octopus_job_name\":\"emulated-octopus-job-name\",\"actual_build_number\":\"emulated-actual-build-number\",\"daily_build_number\":\"emulated-daily-build-number\"}";
 
 /// `POST /v1/job/execute`: `execute_job`.
 async fn execute_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1296,8 +1521,13 @@ async fn execute_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError
     let result = stub
         .execute_job(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ExecuteJobResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_EXECUTE_JOB, m::ExecuteJobResponse::new)
+    })
 }
+
+/// The answer of `list_brief_record` when the state does not model it.
+const ANSWER_LIST_BRIEF_RECORD: &str = "{\"result\":[{\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"brief_build_record_dtos\":[]}],\"status\":\"SUCCESS\"}";
 
 /// `POST /v1/record/brief`: `list_brief_record`.
 async fn list_brief_record(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1308,8 +1538,13 @@ async fn list_brief_record(stub: &dyn Build, input: &Input) -> Result<Output, Ap
     let result = stub
         .list_brief_record(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListBriefRecordResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_BRIEF_RECORD, m::ListBriefRecordResponse::new)
+    })
 }
+
+/// The answer of `list_build_info_record` when the state does not model it.
+const ANSWER_LIST_BUILD_INFO_RECORD: &str = "{\"result\":{\"health_score\":\"emulated-health-score\",\"page_index\":\"emulated-page-index\",\"total_page\":\"emulated-total-page\",\"total_record\":\"emulated-total-record\",\"job_build_states\":[]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v3/jobs/{job_id}/build-info-records`: `list_build_info_record`.
 async fn list_build_info_record(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1327,8 +1562,16 @@ async fn list_build_info_record(stub: &dyn Build, input: &Input) -> Result<Outpu
     let result = stub
         .list_build_info_record(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListBuildInfoRecordResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_BUILD_INFO_RECORD,
+            m::ListBuildInfoRecordResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_build_info_record_by_job_id` when the state does not model it.
+const ANSWER_LIST_BUILD_INFO_RECORD_BY_JOB_ID: &str = "{\"result\":{\"health_score\":\"emulated-health-score\",\"page_index\":\"emulated-page-index\",\"total_page\":\"emulated-total-page\",\"total_record\":\"emulated-total-record\",\"job_build_states\":[]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/record/{job_id}/list`: `list_build_info_record_by_job_id`.
 async fn list_build_info_record_by_job_id(
@@ -1349,8 +1592,16 @@ async fn list_build_info_record_by_job_id(
     let result = stub
         .list_build_info_record_by_job_id(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListBuildInfoRecordByJobIdResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_BUILD_INFO_RECORD_BY_JOB_ID,
+            m::ListBuildInfoRecordByJobIdResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_build_parameter` when the state does not model it.
+const ANSWER_LIST_BUILD_PARAMETER: &str = "{\"status\":\"SUCCESS\",\"result\":[{\"name\":\"emulated-name\",\"value\":\"emulated-value\"}]}";
 
 /// `GET /v1/job/{job_id}/{build_no}/history-parameters`: `list_build_parameter`.
 async fn list_build_parameter(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1361,8 +1612,17 @@ async fn list_build_parameter(stub: &dyn Build, input: &Input) -> Result<Output,
     let result = stub
         .list_build_parameter(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListBuildParameterResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_BUILD_PARAMETER,
+            m::ListBuildParameterResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_custom_template` when the state does not model it.
+const ANSWER_LIST_CUSTOM_TEMPLATE: &str =
+    "{\"result\":{\"total_size\":1,\"items\":[]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/template/custom`: `list_custom_template`.
 async fn list_custom_template(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1385,8 +1645,17 @@ async fn list_custom_template(stub: &dyn Build, input: &Input) -> Result<Output,
     let result = stub
         .list_custom_template(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListCustomTemplateResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_CUSTOM_TEMPLATE,
+            m::ListCustomTemplateResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_end_points` when the state does not model it.
+const ANSWER_LIST_END_POINTS: &str =
+    "{\"result\":{\"endpoints\":[],\"total\":1},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/{project_id}/nexus`: `list_end_points`.
 async fn list_end_points(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1400,8 +1669,13 @@ async fn list_end_points(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     let result = stub
         .list_end_points(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListEndPointsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_END_POINTS, m::ListEndPointsResponse::new)
+    })
 }
+
+/// The answer of `list_group_tree` when the state does not model it.
+const ANSWER_LIST_GROUP_TREE: &str = "{\"result\":[{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"name\":\"emulated-name\",\"parent_id\":\"bde3ed904001c57bfebb00aa09f29cf2\",\"path_id\":\"affd0c6b13ff63a6aff5a61cf71afbf7\",\"ordinal\":1,\"create_user\":\"emulated-create-user\",\"update_user\":\"emulated-update-user\",\"create_time\":\"2026-01-01 08:00:00\",\"update_time\":\"2026-01-01 08:00:00\"}],\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/{project_id}/group/tree`: `list_group_tree`.
 async fn list_group_tree(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1409,8 +1683,13 @@ async fn list_group_tree(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     let result = stub
         .list_group_tree(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListGroupTreeResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_GROUP_TREE, m::ListGroupTreeResponse::new)
+    })
 }
+
+/// The answer of `list_job` when the state does not model it.
+const ANSWER_LIST_JOB: &str = "{\"result\":{\"total\":1,\"job_list\":[]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/list`: `list_job`.
 async fn list_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1439,8 +1718,13 @@ async fn list_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let result = stub
         .list_job(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListJobResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_JOB, m::ListJobResponse::new)
+    })
 }
+
+/// The answer of `list_job_config` when the state does not model it.
+const ANSWER_LIST_JOB_CONFIG: &str = "{\"result\":{\"arch\":\"emulated-arch\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"job_name\":\"emulated-job-name\",\"auto_update_sub_module\":\"emulated-auto-update-sub-module\",\"flavor\":\"emulated-flavor\",\"parameters\":[],\"group_id\":\"8be96f438559f70c526625ea9f6c7d83\",\"timeout\":{\"limit\":\"emulated-limit\",\"unit\":\"emulated-unit\"},\"scms\":[{\"url\":\"https://example.com/url\",\"scm_type\":\"emulated-scm-type\"}],\"steps\":[{\"module_id\":\"838caaad8f4313fb1dcd9337d770f05e\",\"name\":\"emulated-name\"}],\"host_type\":\"emulated-host-type\",\"build_config_type\":\"emulated-build-config-type\",\"build_if_code_updated\":false,\"triggers\":[{\"parameters\":[{\"name\":\"emulated-name\",\"value\":\"emulated-value\"}],\"name\":\"emulated-name\"}]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v3/jobs/{job_id}/query`: `list_job_config`.
 async fn list_job_config(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1451,8 +1735,14 @@ async fn list_job_config(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     let result = stub
         .list_job_config(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListJobConfigResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_JOB_CONFIG, m::ListJobConfigResponse::new)
+    })
 }
+
+/// The answer of `list_junit_coverage_summary` when the state does not model it.
+const ANSWER_LIST_JUNIT_COVERAGE_SUMMARY: &str =
+    "{\"result\":{\"unit_summary_list\":[]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/report/junit/coverage/list`: `list_junit_coverage_summary`.
 async fn list_junit_coverage_summary(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1463,8 +1753,16 @@ async fn list_junit_coverage_summary(stub: &dyn Build, input: &Input) -> Result<
     let result = stub
         .list_junit_coverage_summary(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListJunitCoverageSummaryResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_JUNIT_COVERAGE_SUMMARY,
+            m::ListJunitCoverageSummaryResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_keystore` when the state does not model it.
+const ANSWER_LIST_KEYSTORE: &str = "{\"result\":[{\"keystore_name\":\"emulated-keystore-name\",\"id\":\"08b72e07b55c3ac038caacb01152facf\"}],\"status\":\"SUCCESS\"}";
 
 /// `GET /v2/keystore/name`: `list_keystore`.
 async fn list_keystore(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
@@ -1472,8 +1770,14 @@ async fn list_keystore(stub: &dyn Build, _input: &Input) -> Result<Output, ApiEr
     let result = stub
         .list_keystore(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListKeystoreResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_KEYSTORE, m::ListKeystoreResponse::new)
+    })
 }
+
+/// The answer of `list_keystore_search` when the state does not model it.
+const ANSWER_LIST_KEYSTORE_SEARCH: &str =
+    "{\"result\":{\"total\":1.0,\"keystore_list\":[]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v2/keystore/list`: `list_keystore_search`.
 async fn list_keystore_search(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1490,8 +1794,16 @@ async fn list_keystore_search(stub: &dyn Build, input: &Input) -> Result<Output,
     let result = stub
         .list_keystore_search(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListKeystoreSearchResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_KEYSTORE_SEARCH,
+            m::ListKeystoreSearchResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_notice` when the state does not model it.
+const ANSWER_LIST_NOTICE: &str = "{\"result\":[{\"notice_type\":\"emulated-notice-type\",\"enable_map\":{},\"param_config\":\"emulated-param-config\"}],\"status\":\"SUCCESS\"}";
 
 /// `GET /v3/jobs/notice/{job_id}/query`: `list_notice`.
 async fn list_notice(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1499,8 +1811,14 @@ async fn list_notice(stub: &dyn Build, input: &Input) -> Result<Output, ApiError
     let result = stub
         .list_notice(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListNoticeResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_NOTICE, m::ListNoticeResponse::new)
+    })
 }
+
+/// The answer of `list_official_template` when the state does not model it.
+const ANSWER_LIST_OFFICIAL_TEMPLATE: &str =
+    "{\"result\":{\"total_size\":1.0,\"items\":[]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/template/officialtemplates`: `list_official_template`.
 async fn list_official_template(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1517,8 +1835,16 @@ async fn list_official_template(stub: &dyn Build, input: &Input) -> Result<Outpu
     let result = stub
         .list_official_template(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListOfficialTemplateResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_OFFICIAL_TEMPLATE,
+            m::ListOfficialTemplateResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_project_jobs` when the state does not model it.
+const ANSWER_LIST_PROJECT_JOBS: &str = "{\"jobs\":[{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"job_name\":\"emulated-job-name\",\"job_creator\":\"emulated-job-creator\",\"user_name\":\"emulated-user-name\",\"last_build_time\":1767225600000.0,\"health_score\":1,\"source_code\":\"emulated-source-code\",\"last_build_status\":\"SUCCESS\",\"is_finished\":false,\"disabled\":false,\"favorite\":false,\"is_modify\":false,\"is_delete\":false,\"is_execute\":false,\"is_copy\":false,\"is_forbidden\":false,\"is_view\":false,\"last_build_user\":\"emulated-last-build-user\",\"trigger_type\":\"emulated-trigger-type\",\"build_time\":1,\"scm_web_url\":\"https://example.com/scm-web-url\",\"scm_type\":\"emulated-scm-type\",\"repo_id\":\"b77b4b8c015b679b9721e05071414b76\",\"build_project_id\":\"05b5bc057aa0fe1f1eef4f240704c47c\",\"last_job_running_status\":\"SUCCESS\",\"last_build_user_id\":\"e78517153a980abc64bba8bc6f2ff3fb\"}],\"total\":1}";
 
 /// `GET /v1/job/{project_id}/list`: `list_project_jobs`.
 async fn list_project_jobs(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1551,8 +1877,14 @@ async fn list_project_jobs(stub: &dyn Build, input: &Input) -> Result<Output, Ap
     let result = stub
         .list_project_jobs(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListProjectJobsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_PROJECT_JOBS, m::ListProjectJobsResponse::new)
+    })
 }
+
+/// The answer of `list_recommend_official_template` when the state does not model it.
+const ANSWER_LIST_RECOMMEND_OFFICIAL_TEMPLATE: &str =
+    "{\"result\":{\"total_size\":1,\"items\":[]},\"status\":\"SUCCESS\"}";
 
 /// `POST /v1/template/recommend`: `list_recommend_official_template`.
 async fn list_recommend_official_template(
@@ -1566,8 +1898,16 @@ async fn list_recommend_official_template(
     let result = stub
         .list_recommend_official_template(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListRecommendOfficialTemplateResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_RECOMMEND_OFFICIAL_TEMPLATE,
+            m::ListRecommendOfficialTemplateResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_records` when the state does not model it.
+const ANSWER_LIST_RECORDS: &str = "{\"result\":{\"pagination\":{\"page\":1,\"limit\":10,\"total\":1},\"data\":[]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/record/{build_project_id}/records`: `list_records`.
 async fn list_records(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1596,8 +1936,13 @@ async fn list_records(stub: &dyn Build, input: &Input) -> Result<Output, ApiErro
     let result = stub
         .list_records(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListRecordsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_RECORDS, m::ListRecordsResponse::new)
+    })
 }
+
+/// The answer of `list_recycling_job` when the state does not model it.
+const ANSWER_LIST_RECYCLING_JOB: &str = "{\"success\":true,\"message\":\"emulated-message\",\"result\":{\"keep_time\":1,\"total\":1,\"job_list\":[]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/recycling-jobs`: `list_recycling_job`.
 async fn list_recycling_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1614,8 +1959,14 @@ async fn list_recycling_job(stub: &dyn Build, input: &Input) -> Result<Output, A
     let result = stub
         .list_recycling_job(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListRecyclingJobResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_RECYCLING_JOB, m::ListRecyclingJobResponse::new)
+    })
 }
+
+/// The answer of `list_related_project_info` when the state does not model it.
+const ANSWER_LIST_RELATED_PROJECT_INFO: &str =
+    "{\"result\":{\"total\":1.0,\"project_info_list\":[]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/domain/project/related-page`: `list_related_project_info`.
 async fn list_related_project_info(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1632,8 +1983,16 @@ async fn list_related_project_info(stub: &dyn Build, input: &Input) -> Result<Ou
     let result = stub
         .list_related_project_info(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListRelatedProjectInfoResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_RELATED_PROJECT_INFO,
+            m::ListRelatedProjectInfoResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_repo_branch` when the state does not model it.
+const ANSWER_LIST_REPO_BRANCH: &str = "{\"status\":\"SUCCESS\",\"result\":[\"SUCCESS\"]}";
 
 /// `GET /v1/report/branches`: `list_repo_branch`.
 async fn list_repo_branch(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1644,8 +2003,13 @@ async fn list_repo_branch(stub: &dyn Build, input: &Input) -> Result<Output, Api
     let result = stub
         .list_repo_branch(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListRepoBranchResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_REPO_BRANCH, m::ListRepoBranchResponse::new)
+    })
 }
+
+/// The answer of `list_repository` when the state does not model it.
+const ANSWER_LIST_REPOSITORY: &str = "{\"status\":\"SUCCESS\",\"result\":{\"latest\":\"emulated-latest\",\"repositories\":[\"emulated-repositorie\"]}}";
 
 /// `GET /v1/report/{job_id}/repositories`: `list_repository`.
 async fn list_repository(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1653,8 +2017,14 @@ async fn list_repository(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     let result = stub
         .list_repository(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListRepositoryResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_REPOSITORY, m::ListRepositoryResponse::new)
+    })
 }
+
+/// The answer of `list_templates` when the state does not model it.
+const ANSWER_LIST_TEMPLATES: &str =
+    "{\"result\":{\"total_size\":1,\"items\":[]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v3/templates/query`: `list_templates`.
 async fn list_templates(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1671,8 +2041,14 @@ async fn list_templates(stub: &dyn Build, input: &Input) -> Result<Output, ApiEr
     let result = stub
         .list_templates(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListTemplatesResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_TEMPLATES, m::ListTemplatesResponse::new)
+    })
 }
+
+/// The answer of `list_update_job_history` when the state does not model it.
+const ANSWER_LIST_UPDATE_JOB_HISTORY: &str =
+    "{\"status\":\"SUCCESS\",\"result\":{\"job_update_records\":[],\"total\":1}}";
 
 /// `GET /v1/job/{job_id}/history`: `list_update_job_history`.
 async fn list_update_job_history(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1686,8 +2062,16 @@ async fn list_update_job_history(stub: &dyn Build, input: &Input) -> Result<Outp
     let result = stub
         .list_update_job_history(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListUpdateJobHistoryResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_UPDATE_JOB_HISTORY,
+            m::ListUpdateJobHistoryResponse::new,
+        )
+    })
 }
+
+/// The answer of `move_group` when the state does not model it.
+const ANSWER_MOVE_GROUP: &str = "{\"result\":[{\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\",\"group_path_id\":\"fa2e0f794618b59a423ef57ad74dbd23\"}],\"status\":\"SUCCESS\"}";
 
 /// `POST /v1/job/{project_id}/group/move`: `move_group`.
 async fn move_group(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1698,8 +2082,13 @@ async fn move_group(stub: &dyn Build, input: &Input) -> Result<Output, ApiError>
     let result = stub
         .move_group(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::MoveGroupResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_MOVE_GROUP, m::MoveGroupResponse::new)
+    })
 }
+
+/// The answer of `remover_favourite_custom_template` when the state does not model it.
+const ANSWER_REMOVER_FAVOURITE_CUSTOM_TEMPLATE: &str = "{\"status\":\"SUCCESS\"}";
 
 /// `POST /v1/template/custom/{uuid}/unfollow`: `remover_favourite_custom_template`.
 async fn remover_favourite_custom_template(
@@ -1710,8 +2099,16 @@ async fn remover_favourite_custom_template(
     let result = stub
         .remover_favourite_custom_template(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::RemoverFavouriteCustomTemplateResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_REMOVER_FAVOURITE_CUSTOM_TEMPLATE,
+            m::RemoverFavouriteCustomTemplateResponse::new,
+        )
+    })
 }
+
+/// The answer of `remover_favourite_official_template` when the state does not model it.
+const ANSWER_REMOVER_FAVOURITE_OFFICIAL_TEMPLATE: &str = "{\"status\":\"SUCCESS\"}";
 
 /// `POST /v1/template/official/{uuid}/unfollow`: `remover_favourite_official_template`.
 async fn remover_favourite_official_template(
@@ -1722,8 +2119,17 @@ async fn remover_favourite_official_template(
     let result = stub
         .remover_favourite_official_template(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::RemoverFavouriteOfficialTemplateResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_REMOVER_FAVOURITE_OFFICIAL_TEMPLATE,
+            m::RemoverFavouriteOfficialTemplateResponse::new,
+        )
+    })
 }
+
+/// The answer of `remover_favourite_task` when the state does not model it.
+const ANSWER_REMOVER_FAVOURITE_TASK: &str =
+    "{\"status\":\"SUCCESS\",\"result\":{\"favorite\":false}}";
 
 /// `POST /v1/job/{job_id}/unfollow`: `remover_favourite_task`.
 async fn remover_favourite_task(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1731,8 +2137,16 @@ async fn remover_favourite_task(stub: &dyn Build, input: &Input) -> Result<Outpu
     let result = stub
         .remover_favourite_task(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::RemoverFavouriteTaskResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_REMOVER_FAVOURITE_TASK,
+            m::RemoverFavouriteTaskResponse::new,
+        )
+    })
 }
+
+/// The answer of `restore_recycling_jobs` when the state does not model it.
+const ANSWER_RESTORE_RECYCLING_JOBS: &str = "{\"status\":\"SUCCESS\"}";
 
 /// `POST /v1/job/recycling-restoration`: `restore_recycling_jobs`.
 async fn restore_recycling_jobs(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1743,8 +2157,16 @@ async fn restore_recycling_jobs(stub: &dyn Build, input: &Input) -> Result<Outpu
     let result = stub
         .restore_recycling_jobs(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::RestoreRecyclingJobsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_RESTORE_RECYCLING_JOBS,
+            m::RestoreRecyclingJobsResponse::new,
+        )
+    })
 }
+
+/// The answer of `run_job` when the state does not model it.
+const ANSWER_RUN_JOB: &str = "{\"octopus_job_name\":\"emulated-octopus-job-name\",\"actual_build_number\":\"emulated-actual-build-number\",\"daily_build_number\":\"emulated-daily-build-number\"}";
 
 /// `POST /v3/jobs/build`: `run_job`.
 async fn run_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1755,8 +2177,13 @@ async fn run_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let result = stub
         .run_job(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::RunJobResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_RUN_JOB, m::RunJobResponse::new)
+    })
 }
+
+/// The answer of `save_template_used_info` when the state does not model it.
+const ANSWER_SAVE_TEMPLATE_USED_INFO: &str = "{\"result\":\"SUCCESS\",\"status\":\"SUCCESS\"}";
 
 /// `POST /v1/template/used-info`: `save_template_used_info`.
 async fn save_template_used_info(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1767,8 +2194,16 @@ async fn save_template_used_info(stub: &dyn Build, input: &Input) -> Result<Outp
     let result = stub
         .save_template_used_info(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::SaveTemplateUsedInfoResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SAVE_TEMPLATE_USED_INFO,
+            m::SaveTemplateUsedInfoResponse::new,
+        )
+    })
 }
+
+/// The answer of `set_keep_time` when the state does not model it.
+const ANSWER_SET_KEEP_TIME: &str = "{\"result\":{\"keep_time\":1},\"status\":\"SUCCESS\"}";
 
 /// `POST /v1/job/keep-time`: `set_keep_time`.
 async fn set_keep_time(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1779,8 +2214,13 @@ async fn set_keep_time(stub: &dyn Build, input: &Input) -> Result<Output, ApiErr
     let result = stub
         .set_keep_time(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::SetKeepTimeResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SET_KEEP_TIME, m::SetKeepTimeResponse::new)
+    })
 }
+
+/// The answer of `show_action_i_info` when the state does not model it.
+const ANSWER_SHOW_ACTION_I_INFO: &str = "{\"result\":{\"has_more\":false,\"start_offset\":\"emulated-start-offset\",\"end_offset\":\"emulated-end-offset\",\"log\":\"emulated-log\",\"location\":\"emulated-location\"},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/log/stage/page`: `show_action_i_info`.
 async fn show_action_i_info(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1796,8 +2236,13 @@ async fn show_action_i_info(stub: &dyn Build, input: &Input) -> Result<Output, A
     let result = stub
         .show_action_i_info(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowActionIInfoResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_ACTION_I_INFO, m::ShowActionIInfoResponse::new)
+    })
 }
+
+/// The answer of `show_available_inner_spec` when the state does not model it.
+const ANSWER_SHOW_AVAILABLE_INNER_SPEC: &str = "[\"ok\"]";
 
 /// `GET /v2/resource/spec`: `show_available_inner_spec`.
 async fn show_available_inner_spec(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1809,9 +2254,14 @@ async fn show_available_inner_spec(stub: &dyn Build, input: &Input) -> Result<Ou
         .show_available_inner_spec(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::ShowAvailableInnerSpecResponse::new().set_body(Vec::new())
+        crate::adapter::answer(ANSWER_SHOW_AVAILABLE_INNER_SPEC, || {
+            m::ShowAvailableInnerSpecResponse::new().set_body(Vec::new())
+        })
     })
 }
+
+/// The answer of `show_build_details` when the state does not model it.
+const ANSWER_SHOW_BUILD_DETAILS: &str = "{\"result\":{\"building\":false,\"build_result\":\"emulated-build-result\",\"region\":\"emulated-region\"},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/{job_id}/{build_no}/build-info`: `show_build_details`.
 async fn show_build_details(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1822,8 +2272,13 @@ async fn show_build_details(stub: &dyn Build, input: &Input) -> Result<Output, A
     let result = stub
         .show_build_details(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowBuildDetailsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_BUILD_DETAILS, m::ShowBuildDetailsResponse::new)
+    })
 }
+
+/// The answer of `show_build_info_record` when the state does not model it.
+const ANSWER_SHOW_BUILD_INFO_RECORD: &str = "{\"result\":{\"number\":1,\"build_time\":1,\"start_time\":1767225600000,\"job_running_status\":\"SUCCESS\",\"state\":\"emulated-state\",\"user_id\":\"80c229a4571e9bfacf63c8710b9c4b73\",\"executor\":\"emulated-executor\",\"nickname\":\"emulated-nickname\",\"daily_build_number\":\"emulated-daily-build-number\",\"trigger_type\":\"emulated-trigger-type\",\"cost_time\":1,\"commit_id\":\"d80cbd7bf26c48dcabeab755500d2d5d\",\"commit_info\":{\"commit_id\":\"d80cbd7bf26c48dcabeab755500d2d5d\",\"created_at\":\"2026-01-01 08:00:00\"},\"build_type\":\"emulated-build-type\",\"code_branch\":\"emulated-code-branch\",\"scm_type\":\"emulated-scm-type\",\"scm_web_url\":\"https://example.com/scm-web-url\",\"commit_detail_url\":\"https://example.com/commit-detail-url\"},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/record/{job_id}/{build_no}/build-info-record`: `show_build_info_record`.
 async fn show_build_info_record(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1834,8 +2289,17 @@ async fn show_build_info_record(stub: &dyn Build, input: &Input) -> Result<Outpu
     let result = stub
         .show_build_info_record(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowBuildInfoRecordResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_BUILD_INFO_RECORD,
+            m::ShowBuildInfoRecordResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_build_params_list` when the state does not model it.
+const ANSWER_SHOW_BUILD_PARAMS_LIST: &str =
+    "{\"status\":\"SUCCESS\",\"result\":{\"build_parameters\":[]}}";
 
 /// `GET /v1/job/build-params`: `show_build_params_list`.
 async fn show_build_params_list(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
@@ -1843,8 +2307,16 @@ async fn show_build_params_list(stub: &dyn Build, _input: &Input) -> Result<Outp
     let result = stub
         .show_build_params_list(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowBuildParamsListResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_BUILD_PARAMS_LIST,
+            m::ShowBuildParamsListResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_build_record` when the state does not model it.
+const ANSWER_SHOW_BUILD_RECORD: &str = "{\"result\":{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"status\":\"SUCCESS\",\"status_code\":1,\"create_time\":\"2026-01-01 08:00:00\",\"schedule_time\":\"2026-01-01 08:00:00\",\"queued_time\":\"2026-01-01 08:00:00\",\"start_time\":\"2026-01-01 08:00:00\",\"finish_time\":\"2026-01-01 08:00:00\",\"duration\":1,\"build_duration\":1,\"pending_duration\":1,\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"display_name\":\"emulated-display-name\",\"trigger_name\":\"emulated-trigger-name\",\"group_name\":\"emulated-group-name\",\"execution_id\":\"099f01231c19d3436fe43fc4751d9858\",\"parameters\":[],\"repository\":\"emulated-repository\",\"branch\":\"emulated-branch\",\"revision\":\"emulated-revision\",\"build_yml_path\":\"emulated-build-yml-path\",\"build_yml_url\":\"https://example.com/build-yml-url\",\"daily_build_number\":\"emulated-daily-build-number\",\"build_record_type\":{\"rerun\":false,\"trigger_type\":\"emulated-trigger-type\",\"record_type\":\"emulated-record-type\",\"is_rerun\":false},\"trigger_type\":\"emulated-trigger-type\",\"scm_type\":\"emulated-scm-type\",\"scm_web_url\":\"https://example.com/scm-web-url\",\"user_id\":\"80c229a4571e9bfacf63c8710b9c4b73\",\"build_no\":\"emulated-build-no\",\"daily_build_no\":\"emulated-daily-build-no\",\"dev_cloud_build_type\":\"emulated-dev-cloud-build-type\"},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/record/{record_id}/info`: `show_build_record`.
 async fn show_build_record(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1852,8 +2324,14 @@ async fn show_build_record(stub: &dyn Build, input: &Input) -> Result<Output, Ap
     let result = stub
         .show_build_record(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowBuildRecordResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_BUILD_RECORD, m::ShowBuildRecordResponse::new)
+    })
 }
+
+/// The answer of `show_build_record_build_script` when the state does not model it.
+const ANSWER_SHOW_BUILD_RECORD_BUILD_SCRIPT: &str =
+    "{\"result\":\"SUCCESS\",\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/record/{record_id}/build-script`: `show_build_record_build_script`.
 async fn show_build_record_build_script(
@@ -1864,8 +2342,17 @@ async fn show_build_record_build_script(
     let result = stub
         .show_build_record_build_script(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowBuildRecordBuildScriptResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_BUILD_RECORD_BUILD_SCRIPT,
+            m::ShowBuildRecordBuildScriptResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_build_record_flow_graph` when the state does not model it.
+const ANSWER_SHOW_BUILD_RECORD_FLOW_GRAPH: &str =
+    "{\"status\":\"SUCCESS\",\"result\":{\"edges\":[],\"vertices\":[]}}";
 
 /// `GET /v1/record/{build_flow_record_id}/flow-graph`: `show_build_record_flow_graph`.
 async fn show_build_record_flow_graph(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1874,8 +2361,17 @@ async fn show_build_record_flow_graph(stub: &dyn Build, input: &Input) -> Result
     let result = stub
         .show_build_record_flow_graph(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowBuildRecordFlowGraphResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_BUILD_RECORD_FLOW_GRAPH,
+            m::ShowBuildRecordFlowGraphResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_build_record_full_stages` when the state does not model it.
+const ANSWER_SHOW_BUILD_RECORD_FULL_STAGES: &str =
+    "{\"status\":\"SUCCESS\",\"result\":{\"build_stages\":{}}}";
 
 /// `GET /v1/record/{record_id}/full-stages`: `show_build_record_full_stages`.
 async fn show_build_record_full_stages(
@@ -1889,8 +2385,16 @@ async fn show_build_record_full_stages(
     let result = stub
         .show_build_record_full_stages(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowBuildRecordFullStagesResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_BUILD_RECORD_FULL_STAGES,
+            m::ShowBuildRecordFullStagesResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_copy_name` when the state does not model it.
+const ANSWER_SHOW_COPY_NAME: &str = "{\"status\":\"SUCCESS\",\"result\":\"SUCCESS\"}";
 
 /// `GET /v1/job/{job_id}/copy-name`: `show_copy_name`.
 async fn show_copy_name(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1898,8 +2402,14 @@ async fn show_copy_name(stub: &dyn Build, input: &Input) -> Result<Output, ApiEr
     let result = stub
         .show_copy_name(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowCopyNameResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_COPY_NAME, m::ShowCopyNameResponse::new)
+    })
 }
+
+/// The answer of `show_default_build_parameters` when the state does not model it.
+const ANSWER_SHOW_DEFAULT_BUILD_PARAMETERS: &str =
+    "{\"result\":[{\"name\":\"emulated-name\",\"params\":[]}],\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/default-parameters`: `show_default_build_parameters`.
 async fn show_default_build_parameters(
@@ -1910,8 +2420,16 @@ async fn show_default_build_parameters(
     let result = stub
         .show_default_build_parameters(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowDefaultBuildParametersResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_DEFAULT_BUILD_PARAMETERS,
+            m::ShowDefaultBuildParametersResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_default_project_permission` when the state does not model it.
+const ANSWER_SHOW_DEFAULT_PROJECT_PERMISSION: &str = "{\"result\":[{\"role_id\":1,\"role_name\":\"emulated-role-name\",\"is_copy\":false,\"is_delete\":false,\"is_execute\":false,\"is_forbidden\":false,\"is_manager\":false,\"is_modify\":false,\"is_view\":false}],\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/project/default-permission`: `show_default_project_permission`.
 async fn show_default_project_permission(
@@ -1925,8 +2443,16 @@ async fn show_default_project_permission(
     let result = stub
         .show_default_project_permission(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowDefaultProjectPermissionResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_DEFAULT_PROJECT_PERMISSION,
+            m::ShowDefaultProjectPermissionResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_disable` when the state does not model it.
+const ANSWER_SHOW_DISABLE: &str = "{\"result\":{\"forbiddener\":\"emulated-forbiddener\",\"reson\":\"emulated-reson\",\"disabled\":1,\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\",\"job_name\":\"emulated-job-name\",\"forbidden_time\":1.0},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/{job_id}/check/disable`: `show_disable`.
 async fn show_disable(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1934,7 +2460,9 @@ async fn show_disable(stub: &dyn Build, input: &Input) -> Result<Output, ApiErro
     let result = stub
         .show_disable(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowDisableResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_DISABLE, m::ShowDisableResponse::new)
+    })
 }
 
 /// `GET /v1/image/dockerfile-template`: `show_dockerfile_template`.
@@ -1947,14 +2475,22 @@ async fn show_dockerfile_template(stub: &dyn Build, input: &Input) -> Result<Out
     crate::adapter::stream(result).await
 }
 
+/// The answer of `show_domain_status` when the state does not model it.
+const ANSWER_SHOW_DOMAIN_STATUS: &str = "{\"result\":{\"status\":1.0,\"free_quota\":false,\"allow_custom_env\":1.0},\"status\":\"SUCCESS\"}";
+
 /// `GET /v1/domain/status`: `show_domain_status`.
 async fn show_domain_status(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
     let request = m::ShowDomainStatusRequest::new();
     let result = stub
         .show_domain_status(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowDomainStatusResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_DOMAIN_STATUS, m::ShowDomainStatusResponse::new)
+    })
 }
+
+/// The answer of `show_domains_statuses` when the state does not model it.
+const ANSWER_SHOW_DOMAINS_STATUSES: &str = "{\"result\":[{\"service_name\":\"emulated-service-name\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"domain_name\":\"emulated-domain-name\",\"free_quota\":false,\"free_package_quota\":false,\"status\":1,\"is_federation\":1,\"is_whitelist\":1,\"region\":\"emulated-region\",\"package_type\":\"emulated-package-type\",\"domain_type\":1,\"domain_business_type\":\"emulated-domain-business-type\",\"domain_malicious_docker_args\":\"emulated-domain-malicious-docker-args\",\"allow_custom_env\":1,\"spec_threshold\":\"emulated-spec-threshold\"}],\"status\":\"SUCCESS\"}";
 
 /// `POST /v1/domain/domains-statuses`: `show_domains_statuses`.
 async fn show_domains_statuses(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1965,8 +2501,17 @@ async fn show_domains_statuses(stub: &dyn Build, input: &Input) -> Result<Output
     let result = stub
         .show_domains_statuses(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowDomainsStatusesResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_DOMAINS_STATUSES,
+            m::ShowDomainsStatusesResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_flow_graph` when the state does not model it.
+const ANSWER_SHOW_FLOW_GRAPH: &str =
+    "{\"success\":true,\"message\":\"emulated-message\",\"result\":{\"edges\":[],\"vertices\":[]}}";
 
 /// `GET /v3/{build_flow_record_id}/flow-graph`: `show_flow_graph`.
 async fn show_flow_graph(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1974,8 +2519,13 @@ async fn show_flow_graph(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     let result = stub
         .show_flow_graph(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowFlowGraphResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_FLOW_GRAPH, m::ShowFlowGraphResponse::new)
+    })
 }
+
+/// The answer of `show_history_details` when the state does not model it.
+const ANSWER_SHOW_HISTORY_DETAILS: &str = "{\"job_name\":\"emulated-job-name\",\"build_number\":1,\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"project_name\":\"emulated-project-name\",\"parameters\":{},\"build_steps\":[{\"name\":\"emulated-name\",\"status\":\"SUCCESS\",\"build_time\":1}]}";
 
 /// `GET /v3/jobs/{job_id}/{build_number}/history-details`: `show_history_details`.
 async fn show_history_details(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -1986,8 +2536,17 @@ async fn show_history_details(stub: &dyn Build, input: &Input) -> Result<Output,
     let result = stub
         .show_history_details(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowHistoryDetailsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_HISTORY_DETAILS,
+            m::ShowHistoryDetailsResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_image_template_list` when the state does not model it.
+const ANSWER_SHOW_IMAGE_TEMPLATE_LIST: &str =
+    "{\"result\":{\"image_templates\":[]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/image/templates`: `show_image_template_list`.
 async fn show_image_template_list(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
@@ -1995,8 +2554,16 @@ async fn show_image_template_list(stub: &dyn Build, _input: &Input) -> Result<Ou
     let result = stub
         .show_image_template_list(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowImageTemplateListResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_IMAGE_TEMPLATE_LIST,
+            m::ShowImageTemplateListResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_job_build_record_detail` when the state does not model it.
+const ANSWER_SHOW_JOB_BUILD_RECORD_DETAIL: &str = "{\"status\":\"SUCCESS\",\"result\":{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"build_project_id\":\"05b5bc057aa0fe1f1eef4f240704c47c\",\"build_record_id\":\"569ce9a97b8c447715c7c57639314ce6\",\"parent_record_id\":\"df8f03613e1c20798071e23a5cbb5306\",\"devcloud_project_id\":\"130f4207e209fc9dd748300e0e2e917c\",\"codeci_job_id\":\"04f8e7fd2520d2a0ec83e8cfb5dab661\",\"user_id\":\"80c229a4571e9bfacf63c8710b9c4b73\",\"build_no\":1,\"daily_build_num\":\"emulated-daily-build-num\",\"execution_id\":\"099f01231c19d3436fe43fc4751d9858\",\"repo_name\":\"emulated-repo-name\",\"repo_id\":\"b77b4b8c015b679b9721e05071414b76\",\"branch\":\"emulated-branch\",\"tag\":\"emulated-tag\",\"commit\":\"emulated-commit\",\"commit_message\":\"emulated-commit-message\",\"commit_create_time\":\"2026-01-01 08:00:00\",\"trigger_type\":\"emulated-trigger-type\",\"build_type\":\"emulated-build-type\",\"status\":\"SUCCESS\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"create_time\":\"2026-01-01 08:00:00\",\"schedule_time\":\"2026-01-01 08:00:00\",\"queued_time\":\"2026-01-01 08:00:00\",\"start_time\":\"2026-01-01 08:00:00\",\"runnable_time\":\"2026-01-01 08:00:00\",\"finish_time\":\"2026-01-01 08:00:00\",\"duration\":1,\"record_status\":\"SUCCESS\",\"use_private_slave\":1,\"region\":\"emulated-region\",\"build_config_type\":\"emulated-build-config-type\"}}";
 
 /// `GET /v1/record/{job_id}/{build_no}/record-info`: `show_job_build_record_detail`.
 async fn show_job_build_record_detail(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2007,8 +2574,16 @@ async fn show_job_build_record_detail(stub: &dyn Build, input: &Input) -> Result
     let result = stub
         .show_job_build_record_detail(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowJobBuildRecordDetailResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_JOB_BUILD_RECORD_DETAIL,
+            m::ShowJobBuildRecordDetailResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_job_build_success_ratio` when the state does not model it.
+const ANSWER_SHOW_JOB_BUILD_SUCCESS_RATIO: &str = "{\"result\":{\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\",\"branch\":\"emulated-branch\",\"total_success_count\":1,\"total_count\":1,\"total_success_ratio_fraction\":\"emulated-total-success-ratio-fraction\",\"every_day_report\":[]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/report/ratio`: `show_job_build_success_ratio`.
 async fn show_job_build_success_ratio(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2023,8 +2598,16 @@ async fn show_job_build_success_ratio(stub: &dyn Build, input: &Input) -> Result
     let result = stub
         .show_job_build_success_ratio(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowJobBuildSuccessRatioResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_JOB_BUILD_SUCCESS_RATIO,
+            m::ShowJobBuildSuccessRatioResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_job_build_time` when the state does not model it.
+const ANSWER_SHOW_JOB_BUILD_TIME: &str = "{\"result\":{\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\",\"avg_build_time\":1.0,\"max_build_time\":1,\"min_build_time\":1,\"chart\":[]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/report/time`: `show_job_build_time`.
 async fn show_job_build_time(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2039,8 +2622,13 @@ async fn show_job_build_time(stub: &dyn Build, input: &Input) -> Result<Output, 
     let result = stub
         .show_job_build_time(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowJobBuildTimeResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_JOB_BUILD_TIME, m::ShowJobBuildTimeResponse::new)
+    })
 }
+
+/// The answer of `show_job_config` when the state does not model it.
+const ANSWER_SHOW_JOB_CONFIG: &str = "{\"result\":{\"arch\":\"emulated-arch\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"job_name\":\"emulated-job-name\",\"auto_update_sub_module\":\"emulated-auto-update-sub-module\",\"flavor\":\"emulated-flavor\",\"parameters\":[],\"group_id\":\"8be96f438559f70c526625ea9f6c7d83\",\"timeout\":{\"limit\":\"emulated-limit\",\"unit\":\"emulated-unit\"},\"scms\":[{\"url\":\"https://example.com/url\",\"scm_type\":\"emulated-scm-type\"}],\"steps\":[{\"module_id\":\"838caaad8f4313fb1dcd9337d770f05e\",\"name\":\"emulated-name\"}],\"host_type\":\"emulated-host-type\",\"build_config_type\":\"emulated-build-config-type\",\"build_if_code_updated\":false,\"triggers\":[{\"parameters\":[{\"name\":\"emulated-name\",\"value\":\"emulated-value\"}],\"name\":\"emulated-name\"}]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/{job_id}/config`: `show_job_config`.
 async fn show_job_config(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2051,8 +2639,13 @@ async fn show_job_config(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     let result = stub
         .show_job_config(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowJobConfigResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_JOB_CONFIG, m::ShowJobConfigResponse::new)
+    })
 }
+
+/// The answer of `show_job_config_diff` when the state does not model it.
+const ANSWER_SHOW_JOB_CONFIG_DIFF: &str = "{\"result\":\"SUCCESS\",\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/{job_id}/diff`: `show_job_config_diff`.
 async fn show_job_config_diff(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2064,8 +2657,16 @@ async fn show_job_config_diff(stub: &dyn Build, input: &Input) -> Result<Output,
     let result = stub
         .show_job_config_diff(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowJobConfigDiffResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_JOB_CONFIG_DIFF,
+            m::ShowJobConfigDiffResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_job_info` when the state does not model it.
+const ANSWER_SHOW_JOB_INFO: &str = "{\"result\":{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"project_permission_switch\":false,\"build_time\":\"emulated-build-time\",\"charge_time\":\"2026-01-01 08:00:00\",\"create_time\":1767225600000,\"disabled\":false,\"favorite\":false,\"source_code\":\"emulated-source-code\",\"running_status\":\"SUCCESS\",\"new_build\":false,\"job_name\":\"emulated-job-name\",\"is_copy\":false,\"is_delete\":false,\"is_execute\":false,\"is_forbidden\":false,\"is_manager\":false,\"is_modify\":false,\"is_view\":false,\"last_build_status\":\"SUCCESS\",\"last_build_time\":1767225600000,\"health_score\":1},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/{job_id}/info`: `show_job_info`.
 async fn show_job_info(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2073,8 +2674,13 @@ async fn show_job_info(stub: &dyn Build, input: &Input) -> Result<Output, ApiErr
     let result = stub
         .show_job_info(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowJobInfoResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_JOB_INFO, m::ShowJobInfoResponse::new)
+    })
 }
+
+/// The answer of `show_job_list_by_project_id` when the state does not model it.
+const ANSWER_SHOW_JOB_LIST_BY_PROJECT_ID: &str = "{\"jobs\":[{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"job_name\":\"emulated-job-name\",\"job_creator\":\"emulated-job-creator\",\"user_name\":\"emulated-user-name\",\"last_build_time\":1767225600000.0,\"health_score\":1,\"source_code\":\"emulated-source-code\",\"last_build_status\":\"SUCCESS\",\"is_finished\":false,\"disabled\":false,\"favorite\":false,\"is_modify\":false,\"is_delete\":false,\"is_execute\":false,\"is_copy\":false,\"is_forbidden\":false,\"is_view\":false,\"last_build_user\":\"emulated-last-build-user\",\"trigger_type\":\"emulated-trigger-type\",\"build_time\":1,\"scm_web_url\":\"https://example.com/scm-web-url\",\"scm_type\":\"emulated-scm-type\",\"repo_id\":\"b77b4b8c015b679b9721e05071414b76\",\"build_project_id\":\"05b5bc057aa0fe1f1eef4f240704c47c\",\"last_job_running_status\":\"SUCCESS\",\"last_build_user_id\":\"e78517153a980abc64bba8bc6f2ff3fb\"}],\"total\":1}";
 
 /// `GET /v3/{project_id}/jobs`: `show_job_list_by_project_id`.
 async fn show_job_list_by_project_id(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2086,8 +2692,16 @@ async fn show_job_list_by_project_id(stub: &dyn Build, input: &Input) -> Result<
     let result = stub
         .show_job_list_by_project_id(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowJobListByProjectIdResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_JOB_LIST_BY_PROJECT_ID,
+            m::ShowJobListByProjectIdResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_job_notice_config_info` when the state does not model it.
+const ANSWER_SHOW_JOB_NOTICE_CONFIG_INFO: &str = "{\"result\":[{\"notice_type\":\"emulated-notice-type\",\"enable_map\":{},\"param_config\":\"emulated-param-config\"}],\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/{job_id}/notice`: `show_job_notice_config_info`.
 async fn show_job_notice_config_info(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2095,8 +2709,16 @@ async fn show_job_notice_config_info(stub: &dyn Build, input: &Input) -> Result<
     let result = stub
         .show_job_notice_config_info(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowJobNoticeConfigInfoResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_JOB_NOTICE_CONFIG_INFO,
+            m::ShowJobNoticeConfigInfoResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_job_pipeline_info` when the state does not model it.
+const ANSWER_SHOW_JOB_PIPELINE_INFO: &str = "{\"result\":{\"scms\":[{\"url\":\"https://example.com/url\",\"scm_type\":\"emulated-scm-type\"}],\"parameters\":[],\"job_name\":\"emulated-job-name\",\"job_name_massage\":\"emulated-job-name-massage\",\"job_name_regex\":\"emulated-job-name-regex\",\"source_code\":\"emulated-source-code\"},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/{job_id}/pipeline-info`: `show_job_pipeline_info`.
 async fn show_job_pipeline_info(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2110,8 +2732,16 @@ async fn show_job_pipeline_info(stub: &dyn Build, input: &Input) -> Result<Outpu
     let result = stub
         .show_job_pipeline_info(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowJobPipelineInfoResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_JOB_PIPELINE_INFO,
+            m::ShowJobPipelineInfoResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_job_role_permission` when the state does not model it.
+const ANSWER_SHOW_JOB_ROLE_PERMISSION: &str = "{\"result\":[{\"id\":1,\"role_id\":1,\"role_name\":\"emulated-role-name\",\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\",\"is_modify\":false,\"is_delete\":false,\"is_view\":false,\"is_execute\":false,\"is_copy\":false,\"is_forbidden\":false,\"is_manager\":false,\"create_time\":\"2026-01-01 08:00:00\",\"last_update_time\":\"2026-01-01 08:00:00\",\"count\":1}],\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/permission/role`: `show_job_role_permission`.
 async fn show_job_role_permission(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2119,8 +2749,16 @@ async fn show_job_role_permission(stub: &dyn Build, input: &Input) -> Result<Out
     let result = stub
         .show_job_role_permission(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowJobRolePermissionResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_JOB_ROLE_PERMISSION,
+            m::ShowJobRolePermissionResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_job_status` when the state does not model it.
+const ANSWER_SHOW_JOB_STATUS: &str = "{\"result\":true}";
 
 /// `GET /v3/jobs/{job_id}/status`: `show_job_status`.
 async fn show_job_status(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2128,8 +2766,13 @@ async fn show_job_status(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     let result = stub
         .show_job_status(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowJobStatusResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_JOB_STATUS, m::ShowJobStatusResponse::new)
+    })
 }
+
+/// The answer of `show_job_step_status` when the state does not model it.
+const ANSWER_SHOW_JOB_STEP_STATUS: &str = "{\"result\":{\"status\":\"SUCCESS\",\"abort_status\":\"SUCCESS\",\"label\":\"emulated-label\"},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/{job_id}/status`: `show_job_step_status`.
 async fn show_job_step_status(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2140,8 +2783,17 @@ async fn show_job_step_status(stub: &dyn Build, input: &Input) -> Result<Output,
     let result = stub
         .show_job_step_status(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowJobStepStatusResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_JOB_STEP_STATUS,
+            m::ShowJobStepStatusResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_job_success_ratio` when the state does not model it.
+const ANSWER_SHOW_JOB_SUCCESS_RATIO: &str =
+    "{\"success_count\":1,\"total_count\":1,\"success_ratio\":1.0}";
 
 /// `GET /v3/jobs/{job_id}/success-ratio`: `show_job_success_ratio`.
 async fn show_job_success_ratio(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2153,8 +2805,16 @@ async fn show_job_success_ratio(stub: &dyn Build, input: &Input) -> Result<Outpu
     let result = stub
         .show_job_success_ratio(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowJobSuccessRatioResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_JOB_SUCCESS_RATIO,
+            m::ShowJobSuccessRatioResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_job_system_parameters` when the state does not model it.
+const ANSWER_SHOW_JOB_SYSTEM_PARAMETERS: &str = "{\"status\":\"SUCCESS\",\"result\":[{\"id\":1,\"parameter_name\":\"emulated-parameter-name\",\"description\":\"emulated-description\"}]}";
 
 /// `GET /v1/job/system-parameters`: `show_job_system_parameters`.
 async fn show_job_system_parameters(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
@@ -2162,8 +2822,16 @@ async fn show_job_system_parameters(stub: &dyn Build, _input: &Input) -> Result<
     let result = stub
         .show_job_system_parameters(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowJobSystemParametersResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_JOB_SYSTEM_PARAMETERS,
+            m::ShowJobSystemParametersResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_job_total` when the state does not model it.
+const ANSWER_SHOW_JOB_TOTAL: &str = "{\"result\":{\"total\":1},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/record/{build_project_id}/statistics`: `show_job_total`.
 async fn show_job_total(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2177,8 +2845,14 @@ async fn show_job_total(stub: &dyn Build, input: &Input) -> Result<Output, ApiEr
     let result = stub
         .show_job_total(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowJobTotalResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_JOB_TOTAL, m::ShowJobTotalResponse::new)
+    })
 }
+
+/// The answer of `show_keystore_permission` when the state does not model it.
+const ANSWER_SHOW_KEYSTORE_PERMISSION: &str =
+    "{\"status\":\"SUCCESS\",\"result\":{\"total\":1,\"permission_list\":[]}}";
 
 /// `GET /v2/keystore/permission/{keystore_id}/query`: `show_keystore_permission`.
 async fn show_keystore_permission(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2190,8 +2864,16 @@ async fn show_keystore_permission(stub: &dyn Build, input: &Input) -> Result<Out
     let result = stub
         .show_keystore_permission(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowKeystorePermissionResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_KEYSTORE_PERMISSION,
+            m::ShowKeystorePermissionResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_last_history` when the state does not model it.
+const ANSWER_SHOW_LAST_HISTORY: &str = "{\"record_id\":\"cf09b768fe49b66c815958ef72223bf5\",\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\",\"job_name\":\"emulated-job-name\",\"build_number\":1,\"start_time\":\"2026-01-01 08:00:00\",\"end_time\":\"2026-01-01 08:00:00\",\"result\":\"SUCCESS\",\"commit_id\":\"d80cbd7bf26c48dcabeab755500d2d5d\"}";
 
 /// `GET /v3/jobs/{project_id}/last-history`: `show_last_history`.
 async fn show_last_history(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2202,8 +2884,13 @@ async fn show_last_history(stub: &dyn Build, input: &Input) -> Result<Output, Ap
     let result = stub
         .show_last_history(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowLastHistoryResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_LAST_HISTORY, m::ShowLastHistoryResponse::new)
+    })
 }
+
+/// The answer of `show_list_history` when the state does not model it.
+const ANSWER_SHOW_LIST_HISTORY: &str = "{\"history_records\":[{\"record_id\":\"cf09b768fe49b66c815958ef72223bf5\",\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\",\"build_number\":1,\"start_time\":\"2026-01-01 08:00:00\",\"end_time\":\"2026-01-01 08:00:00\",\"result\":\"SUCCESS\"}],\"total\":1}";
 
 /// `GET /v3/jobs/{job_id}/history`: `show_list_history`.
 async fn show_list_history(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2216,8 +2903,13 @@ async fn show_list_history(stub: &dyn Build, input: &Input) -> Result<Output, Ap
     let result = stub
         .show_list_history(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowListHistoryResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_LIST_HISTORY, m::ShowListHistoryResponse::new)
+    })
 }
+
+/// The answer of `show_list_period_history` when the state does not model it.
+const ANSWER_SHOW_LIST_PERIOD_HISTORY: &str = "{\"total\":1,\"history_records\":[{\"record_id\":\"cf09b768fe49b66c815958ef72223bf5\",\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\",\"build_number\":1,\"start_time\":\"2026-01-01 08:00:00\",\"end_time\":\"2026-01-01 08:00:00\",\"result\":\"SUCCESS\",\"branch\":\"emulated-branch\",\"commit_id\":\"d80cbd7bf26c48dcabeab755500d2d5d\",\"commit_message\":\"emulated-commit-message\",\"executor\":\"emulated-executor\",\"trigger_type\":\"emulated-trigger-type\"}]}";
 
 /// `GET /v3/jobs/{job_id}/period-history`: `show_list_period_history`.
 async fn show_list_period_history(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2231,8 +2923,16 @@ async fn show_list_period_history(stub: &dyn Build, input: &Input) -> Result<Out
     let result = stub
         .show_list_period_history(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowListPeriodHistoryResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_LIST_PERIOD_HISTORY,
+            m::ShowListPeriodHistoryResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_output_info` when the state does not model it.
+const ANSWER_SHOW_OUTPUT_INFO: &str = "{\"status\":\"SUCCESS\",\"result\":{\"package_info\":{\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"name\":\"emulated-name\",\"version\":\"1.0.0\",\"package_type\":\"emulated-package-type\",\"uri\":\"https://example.com/uri\",\"type\":\"emulated-type\",\"daily_build_number\":\"emulated-daily-build-number\"},\"package_infos\":{},\"image_infos\":{}}}";
 
 /// `GET /v3/jobs/{job_id}/{build_no}/output-info`: `show_output_info`.
 async fn show_output_info(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2243,8 +2943,13 @@ async fn show_output_info(stub: &dyn Build, input: &Input) -> Result<Output, Api
     let result = stub
         .show_output_info(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowOutputInfoResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_OUTPUT_INFO, m::ShowOutputInfoResponse::new)
+    })
 }
+
+/// The answer of `show_package_spec_count_down` when the state does not model it.
+const ANSWER_SHOW_PACKAGE_SPEC_COUNT_DOWN: &str = "{\"status\":\"SUCCESS\",\"result\":[{\"service_type\":\"emulated-service-type\",\"resource_id\":\"a2ca5bcff9a59aa32ccb1ec81d6f1122\",\"resource_name\":\"emulated-resource-name\",\"resource_type\":\"emulated-resource-type\",\"resource_spec_code\":\"emulated-resource-spec-code\",\"tips\":{}}]}";
 
 /// `POST /v2/resource/countdown`: `show_package_spec_count_down`.
 async fn show_package_spec_count_down(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2255,8 +2960,16 @@ async fn show_package_spec_count_down(stub: &dyn Build, input: &Input) -> Result
     let result = stub
         .show_package_spec_count_down(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowPackageSpecCountDownResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_PACKAGE_SPEC_COUNT_DOWN,
+            m::ShowPackageSpecCountDownResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_project_job_permission` when the state does not model it.
+const ANSWER_SHOW_PROJECT_JOB_PERMISSION: &str = "{\"result\":{\"role_id\":1,\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\",\"is_modify\":false,\"is_delete\":false,\"is_view\":false,\"is_execute\":false,\"is_copy\":false,\"is_forbidden\":false,\"is_manager\":false,\"create_time\":\"2026-01-01 08:00:00\",\"last_update_time\":\"2026-01-01 08:00:00\",\"count\":1},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/permission`: `show_project_job_permission`.
 async fn show_project_job_permission(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2267,8 +2980,16 @@ async fn show_project_job_permission(stub: &dyn Build, input: &Input) -> Result<
     let result = stub
         .show_project_job_permission(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowProjectJobPermissionResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_PROJECT_JOB_PERMISSION,
+            m::ShowProjectJobPermissionResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_project_permission` when the state does not model it.
+const ANSWER_SHOW_PROJECT_PERMISSION: &str = "{\"result\":{\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"create_permission\":false,\"modify_permission\":false,\"group_permission\":false,\"delete_permission\":false,\"view_permission\":false,\"execute_permission\":false,\"copy_permission\":false,\"forbidden_permission\":false,\"manager_permission\":false,\"role_id\":\"8aba0bb2e580465fd7f1da1ce71a49ca\",\"role_name\":\"emulated-role-name\",\"role_ids\":[\"8aba0bb2e580465fd7f1da1ce71a49ca\"],\"role_names\":[\"emulated-role-name\"]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/domain/user-permission`: `show_project_permission`.
 async fn show_project_permission(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2277,8 +2998,16 @@ async fn show_project_permission(stub: &dyn Build, input: &Input) -> Result<Outp
     let result = stub
         .show_project_permission(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowProjectPermissionResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_PROJECT_PERMISSION,
+            m::ShowProjectPermissionResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_record_detail` when the state does not model it.
+const ANSWER_SHOW_RECORD_DETAIL: &str = "{\"status\":\"SUCCESS\",\"result\":{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"build_project_id\":\"05b5bc057aa0fe1f1eef4f240704c47c\",\"build_record_id\":\"569ce9a97b8c447715c7c57639314ce6\",\"parent_record_id\":\"df8f03613e1c20798071e23a5cbb5306\",\"devcloud_project_id\":\"130f4207e209fc9dd748300e0e2e917c\",\"codeci_job_id\":\"04f8e7fd2520d2a0ec83e8cfb5dab661\",\"user_id\":\"80c229a4571e9bfacf63c8710b9c4b73\",\"build_no\":1,\"daily_build_num\":\"emulated-daily-build-num\",\"execution_id\":\"099f01231c19d3436fe43fc4751d9858\",\"repo_name\":\"emulated-repo-name\",\"repo_id\":\"b77b4b8c015b679b9721e05071414b76\",\"branch\":\"emulated-branch\",\"tag\":\"emulated-tag\",\"commit\":\"emulated-commit\",\"commit_message\":\"emulated-commit-message\",\"commit_create_time\":\"2026-01-01 08:00:00\",\"trigger_type\":\"emulated-trigger-type\",\"build_type\":\"emulated-build-type\",\"status\":\"SUCCESS\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"create_time\":\"2026-01-01 08:00:00\",\"schedule_time\":\"2026-01-01 08:00:00\",\"queued_time\":\"2026-01-01 08:00:00\",\"start_time\":\"2026-01-01 08:00:00\",\"runnable_time\":\"2026-01-01 08:00:00\",\"finish_time\":\"2026-01-01 08:00:00\",\"duration\":1,\"record_status\":\"SUCCESS\",\"use_private_slave\":1,\"region\":\"emulated-region\",\"build_config_type\":\"emulated-build-config-type\"}}";
 
 /// `GET /v4/jobs/{job_id}/{build_no}/record-info`: `show_record_detail`.
 async fn show_record_detail(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2289,8 +3018,13 @@ async fn show_record_detail(stub: &dyn Build, input: &Input) -> Result<Output, A
     let result = stub
         .show_record_detail(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowRecordDetailResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_RECORD_DETAIL, m::ShowRecordDetailResponse::new)
+    })
 }
+
+/// The answer of `show_record_info` when the state does not model it.
+const ANSWER_SHOW_RECORD_INFO: &str = "{\"success\":true,\"message\":\"emulated-message\",\"result\":{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"build_project_id\":\"05b5bc057aa0fe1f1eef4f240704c47c\",\"build_record_id\":\"569ce9a97b8c447715c7c57639314ce6\",\"parent_record_id\":\"df8f03613e1c20798071e23a5cbb5306\",\"devcloud_project_id\":\"130f4207e209fc9dd748300e0e2e917c\",\"codeci_job_id\":\"04f8e7fd2520d2a0ec83e8cfb5dab661\",\"user_id\":\"80c229a4571e9bfacf63c8710b9c4b73\",\"build_no\":1,\"daily_build_num\":\"emulated-daily-build-num\",\"execution_id\":\"099f01231c19d3436fe43fc4751d9858\",\"repo_name\":\"emulated-repo-name\",\"repo_id\":\"b77b4b8c015b679b9721e05071414b76\",\"branch\":\"emulated-branch\",\"tag\":\"emulated-tag\",\"commit\":\"emulated-commit\",\"commit_message\":\"emulated-commit-message\",\"commit_create_time\":\"2026-01-01 08:00:00\",\"trigger_type\":\"emulated-trigger-type\",\"build_type\":\"emulated-build-type\",\"status\":\"SUCCESS\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"create_time\":\"2026-01-01 08:00:00\",\"schedule_time\":\"2026-01-01 08:00:00\",\"queued_time\":\"2026-01-01 08:00:00\",\"start_time\":\"2026-01-01 08:00:00\",\"runnable_time\":\"2026-01-01 08:00:00\",\"finish_time\":\"2026-01-01 08:00:00\",\"duration\":1.0,\"record_status\":\"SUCCESS\",\"use_private_slave\":1,\"region\":\"emulated-region\",\"build_config_type\":\"emulated-build-config-type\"}}";
 
 /// `GET /v3/jobs/{job_id}/{build_no}/record-info`: `show_record_info`.
 async fn show_record_info(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2301,8 +3035,14 @@ async fn show_record_info(stub: &dyn Build, input: &Input) -> Result<Output, Api
     let result = stub
         .show_record_info(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowRecordInfoResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_RECORD_INFO, m::ShowRecordInfoResponse::new)
+    })
 }
+
+/// The answer of `show_related_project` when the state does not model it.
+const ANSWER_SHOW_RELATED_PROJECT: &str =
+    "{\"result\":{\"total\":1.0,\"project_info_list\":[]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/domain/project/related`: `show_related_project`.
 async fn show_related_project(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
@@ -2310,8 +3050,16 @@ async fn show_related_project(stub: &dyn Build, _input: &Input) -> Result<Output
     let result = stub
         .show_related_project(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowRelatedProjectResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_RELATED_PROJECT,
+            m::ShowRelatedProjectResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_report_summary` when the state does not model it.
+const ANSWER_SHOW_REPORT_SUMMARY: &str = "{\"status\":\"SUCCESS\",\"result\":{\"summary\":{\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\",\"build_no\":1,\"stage_name\":\"emulated-stage-name\",\"root_id\":\"e7462810963a5e73d6d2a5641849bba6\",\"total\":1,\"success\":1,\"failures\":1,\"others\":1,\"execution_time\":1,\"genrate_time\":\"2026-01-01 08:00:00\",\"region\":\"emulated-region\",\"is_success\":true},\"sub_summarys\":[]}}";
 
 /// `GET /v1/report/{job_id}/summary`: `show_report_summary`.
 async fn show_report_summary(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2322,8 +3070,16 @@ async fn show_report_summary(stub: &dyn Build, input: &Input) -> Result<Output, 
     let result = stub
         .show_report_summary(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowReportSummaryResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_REPORT_SUMMARY,
+            m::ShowReportSummaryResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_running_status` when the state does not model it.
+const ANSWER_SHOW_RUNNING_STATUS: &str = "{\"result\":{\"last_job_id\":\"4fc8e309b26eb1b385d5470f2ff9926a\",\"last_build_no\":\"emulated-last-build-no\",\"last_build_status\":\"SUCCESS\",\"is_running\":false},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/job/{job_id}/running-status`: `show_running_status`.
 async fn show_running_status(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2331,8 +3087,16 @@ async fn show_running_status(stub: &dyn Build, input: &Input) -> Result<Output, 
     let result = stub
         .show_running_status(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowRunningStatusResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_RUNNING_STATUS,
+            m::ShowRunningStatusResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_summary_build_job_info` when the state does not model it.
+const ANSWER_SHOW_SUMMARY_BUILD_JOB_INFO: &str = "{\"status\":\"SUCCESS\",\"result\":{\"summary\":{\"avg_success_ratio\":1,\"build_no\":1,\"job_total\":1,\"version_total\":\"1.0.0\"}}}";
 
 /// `GET /v1/domain/job-summary`: `show_summary_build_job_info`.
 async fn show_summary_build_job_info(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
@@ -2340,8 +3104,16 @@ async fn show_summary_build_job_info(stub: &dyn Build, _input: &Input) -> Result
     let result = stub
         .show_summary_build_job_info(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowSummaryBuildJobInfoResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_SUMMARY_BUILD_JOB_INFO,
+            m::ShowSummaryBuildJobInfoResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_template` when the state does not model it.
+const ANSWER_SHOW_TEMPLATE: &str = "{\"result\":{\"favourite\":false,\"nick_name\":\"emulated-nick-name\",\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"uuid\":\"8c04c0e40aad86b252ccab95335a3f7d\",\"template\":{\"steps\":[{\"module_id\":\"838caaad8f4313fb1dcd9337d770f05e\",\"name\":\"emulated-name\"}],\"auto_update_sub_module\":false,\"image\":\"emulated-image\",\"image_source\":\"emulated-image-source\"},\"type\":\"emulated-type\",\"public\":false,\"name\":\"emulated-name\",\"create_time\":\"2026-01-01 08:00:00\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"weight\":1.0,\"user_id\":\"80c229a4571e9bfacf63c8710b9c4b73\",\"user_name\":\"emulated-user-name\",\"domain_name\":\"emulated-domain-name\",\"scope\":\"emulated-scope\",\"description\":\"emulated-description\",\"tool_type\":\"emulated-tool-type\",\"parameters\":[]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/template/{uuid}/custom`: `show_template`.
 async fn show_template(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2349,8 +3121,13 @@ async fn show_template(stub: &dyn Build, input: &Input) -> Result<Output, ApiErr
     let result = stub
         .show_template(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowTemplateResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_TEMPLATE, m::ShowTemplateResponse::new)
+    })
 }
+
+/// The answer of `show_user_charge_type` when the state does not model it.
+const ANSWER_SHOW_USER_CHARGE_TYPE: &str = "{\"result\":{\"type\":\"emulated-type\",\"charge_type\":\"emulated-charge-type\",\"main_resource_list\":[]},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/domain/charge-type`: `show_user_charge_type`.
 async fn show_user_charge_type(stub: &dyn Build, _input: &Input) -> Result<Output, ApiError> {
@@ -2358,8 +3135,16 @@ async fn show_user_charge_type(stub: &dyn Build, _input: &Input) -> Result<Outpu
     let result = stub
         .show_user_charge_type(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowUserChargeTypeResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_USER_CHARGE_TYPE,
+            m::ShowUserChargeTypeResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_user_over_package_quota` when the state does not model it.
+const ANSWER_SHOW_USER_OVER_PACKAGE_QUOTA: &str = "{\"result\":{\"is_over_quota\":false,\"build_quota\":\"emulated-build-quota\",\"used_quota\":\"emulated-used-quota\"},\"status\":\"SUCCESS\"}";
 
 /// `GET /v1/domain/package/quota`: `show_user_over_package_quota`.
 async fn show_user_over_package_quota(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2368,8 +3153,16 @@ async fn show_user_over_package_quota(stub: &dyn Build, input: &Input) -> Result
     let result = stub
         .show_user_over_package_quota(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowUserOverPackageQuotaResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_USER_OVER_PACKAGE_QUOTA,
+            m::ShowUserOverPackageQuotaResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_yaml_template` when the state does not model it.
+const ANSWER_SHOW_YAML_TEMPLATE: &str = "{\"status\":\"SUCCESS\",\"result\":\"SUCCESS\"}";
 
 /// `GET /v1/template/{job_id}/default-template`: `show_yaml_template`.
 async fn show_yaml_template(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2380,8 +3173,13 @@ async fn show_yaml_template(stub: &dyn Build, input: &Input) -> Result<Output, A
     let result = stub
         .show_yaml_template(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowYamlTemplateResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_YAML_TEMPLATE, m::ShowYamlTemplateResponse::new)
+    })
 }
+
+/// The answer of `stop_build_job` when the state does not model it.
+const ANSWER_STOP_BUILD_JOB: &str = "{\"success\":true,\"result\":\"SUCCESS\"}";
 
 /// `POST /v3/jobs/{job_id}/{build_no}/stop`: `stop_build_job`.
 async fn stop_build_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2392,8 +3190,13 @@ async fn stop_build_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiEr
     let result = stub
         .stop_build_job(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::StopBuildJobResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_STOP_BUILD_JOB, m::StopBuildJobResponse::new)
+    })
 }
+
+/// The answer of `stop_job` when the state does not model it.
+const ANSWER_STOP_JOB: &str = "{\"result\":true}";
 
 /// `POST /v3/jobs/stop`: `stop_job`.
 async fn stop_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2404,8 +3207,13 @@ async fn stop_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
     let result = stub
         .stop_job(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::StopJobResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_STOP_JOB, m::StopJobResponse::new)
+    })
 }
+
+/// The answer of `stop_the_job` when the state does not model it.
+const ANSWER_STOP_THE_JOB: &str = "{\"status\":\"SUCCESS\"}";
 
 /// `POST /v1/job/{job_id}/stop`: `stop_the_job`.
 async fn stop_the_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2416,8 +3224,13 @@ async fn stop_the_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiErro
     let result = stub
         .stop_the_job(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::StopTheJobResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_STOP_THE_JOB, m::StopTheJobResponse::new)
+    })
 }
+
+/// The answer of `switched_packet` when the state does not model it.
+const ANSWER_SWITCHED_PACKET: &str = "{\"status\":\"SUCCESS\",\"result\":\"SUCCESS\"}";
 
 /// `POST /v1/job/{project_id}/group/swap`: `switched_packet`.
 async fn switched_packet(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2429,8 +3242,14 @@ async fn switched_packet(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     let result = stub
         .switched_packet(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::SwitchedPacketResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SWITCHED_PACKET, m::SwitchedPacketResponse::new)
+    })
 }
+
+/// The answer of `update_build_job` when the state does not model it.
+const ANSWER_UPDATE_BUILD_JOB: &str =
+    "{\"result\":{\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\"},\"status\":\"SUCCESS\"}";
 
 /// `POST /v3/jobs/update`: `update_build_job`.
 async fn update_build_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2441,8 +3260,13 @@ async fn update_build_job(stub: &dyn Build, input: &Input) -> Result<Output, Api
     let result = stub
         .update_build_job(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::UpdateBuildJobResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_UPDATE_BUILD_JOB, m::UpdateBuildJobResponse::new)
+    })
 }
+
+/// The answer of `update_job_group` when the state does not model it.
+const ANSWER_UPDATE_JOB_GROUP: &str = "{\"result\":[{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"name\":\"emulated-name\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"parent_id\":\"bde3ed904001c57bfebb00aa09f29cf2\",\"group_id\":\"8be96f438559f70c526625ea9f6c7d83\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"ordinal\":\"emulated-ordinal\",\"create_user\":\"emulated-create-user\",\"update_user\":\"emulated-update-user\",\"create_time\":\"2026-01-01 08:00:00\",\"update_time\":\"2026-01-01 08:00:00\",\"path_id\":\"affd0c6b13ff63a6aff5a61cf71afbf7\"}],\"status\":\"SUCCESS\"}";
 
 /// `PUT /v1/job/{project_id}/group/update`: `update_job_group`.
 async fn update_job_group(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2453,8 +3277,13 @@ async fn update_job_group(stub: &dyn Build, input: &Input) -> Result<Output, Api
     let result = stub
         .update_job_group(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::UpdateJobGroupResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_UPDATE_JOB_GROUP, m::UpdateJobGroupResponse::new)
+    })
 }
+
+/// The answer of `update_keystore` when the state does not model it.
+const ANSWER_UPDATE_KEYSTORE: &str = "{\"status\":\"SUCCESS\"}";
 
 /// `POST /v2/keystore/update/{id}`: `update_keystore`.
 async fn update_keystore(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2465,8 +3294,13 @@ async fn update_keystore(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     let result = stub
         .update_keystore(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::UpdateKeystoreResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_UPDATE_KEYSTORE, m::UpdateKeystoreResponse::new)
+    })
 }
+
+/// The answer of `update_keystore_permission` when the state does not model it.
+const ANSWER_UPDATE_KEYSTORE_PERMISSION: &str = "{\"status\":\"SUCCESS\",\"result\":\"SUCCESS\"}";
 
 /// `POST /v2/keystore/permission/edit`: `update_keystore_permission`.
 async fn update_keystore_permission(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2477,8 +3311,17 @@ async fn update_keystore_permission(stub: &dyn Build, input: &Input) -> Result<O
     let result = stub
         .update_keystore_permission(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::UpdateKeystorePermissionResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_UPDATE_KEYSTORE_PERMISSION,
+            m::UpdateKeystorePermissionResponse::new,
+        )
+    })
 }
+
+/// The answer of `update_new_job` when the state does not model it.
+const ANSWER_UPDATE_NEW_JOB: &str =
+    "{\"result\":{\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\"},\"status\":\"SUCCESS\"}";
 
 /// `POST /v1/job/update`: `update_new_job`.
 async fn update_new_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2489,8 +3332,13 @@ async fn update_new_job(stub: &dyn Build, input: &Input) -> Result<Output, ApiEr
     let result = stub
         .update_new_job(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::UpdateNewJobResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_UPDATE_NEW_JOB, m::UpdateNewJobResponse::new)
+    })
 }
+
+/// The answer of `update_new_notice_new` when the state does not model it.
+const ANSWER_UPDATE_NEW_NOTICE_NEW: &str = "{\"result\":\"SUCCESS\",\"status\":\"SUCCESS\"}";
 
 /// `PUT /v1/job/{job_id}/notice`: `update_new_notice_new`.
 async fn update_new_notice_new(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2501,8 +3349,16 @@ async fn update_new_notice_new(stub: &dyn Build, input: &Input) -> Result<Output
     let result = stub
         .update_new_notice_new(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::UpdateNewNoticeNewResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_UPDATE_NEW_NOTICE_NEW,
+            m::UpdateNewNoticeNewResponse::new,
+        )
+    })
 }
+
+/// The answer of `update_notice` when the state does not model it.
+const ANSWER_UPDATE_NOTICE: &str = "{\"result\":\"SUCCESS\",\"status\":\"SUCCESS\"}";
 
 /// `POST /v3/jobs/notice/{job_id}/update`: `update_notice`.
 async fn update_notice(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2513,8 +3369,14 @@ async fn update_notice(stub: &dyn Build, input: &Input) -> Result<Output, ApiErr
     let result = stub
         .update_notice(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::UpdateNoticeResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_UPDATE_NOTICE, m::UpdateNoticeResponse::new)
+    })
 }
+
+/// The answer of `upload_keystore` when the state does not model it.
+const ANSWER_UPLOAD_KEYSTORE: &str =
+    "{\"result\":{\"keystore_id\":\"9885693ee4c7f3bbc99056f920edfaea\"},\"status\":\"SUCCESS\"}";
 
 /// `POST /v2/keystore/upload`: `upload_keystore`.
 async fn upload_keystore(stub: &dyn Build, input: &Input) -> Result<Output, ApiError> {
@@ -2532,5 +3394,491 @@ async fn upload_keystore(stub: &dyn Build, input: &Input) -> Result<Output, ApiE
     let result = stub
         .upload_keystore(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::UploadKeystoreResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_UPLOAD_KEYSTORE, m::UploadKeystoreResponse::new)
+    })
+}
+
+#[cfg(test)]
+mod answers {
+    use super::*;
+
+    #[test]
+    fn every_sample_answer_is_of_its_response_type() {
+        crate::adapter::check_answer::<m::AddFavouriteCustomTemplateResponse>(
+            "add_favourite_custom_template",
+            ANSWER_ADD_FAVOURITE_CUSTOM_TEMPLATE,
+        );
+        crate::adapter::check_answer::<m::AddFavouriteOfficialTemplateResponse>(
+            "add_favourite_official_template",
+            ANSWER_ADD_FAVOURITE_OFFICIAL_TEMPLATE,
+        );
+        crate::adapter::check_answer::<m::AddFavouriteTaskResponse>(
+            "add_favourite_task",
+            ANSWER_ADD_FAVOURITE_TASK,
+        );
+        crate::adapter::check_answer::<m::AddKeystorePermissionResponse>(
+            "add_keystore_permission",
+            ANSWER_ADD_KEYSTORE_PERMISSION,
+        );
+        crate::adapter::check_answer::<m::ApplyProjectPermissionResponse>(
+            "apply_project_permission",
+            ANSWER_APPLY_PROJECT_PERMISSION,
+        );
+        crate::adapter::check_answer::<m::BatchDeleteBuildJobsResponse>(
+            "batch_delete_build_jobs",
+            ANSWER_BATCH_DELETE_BUILD_JOBS,
+        );
+        crate::adapter::check_answer::<m::BatchUpdateJobRolePermissionResponse>(
+            "batch_update_job_role_permission",
+            ANSWER_BATCH_UPDATE_JOB_ROLE_PERMISSION,
+        );
+        crate::adapter::check_answer::<m::CheckJobCountIsTopLimitResponse>(
+            "check_job_count_is_top_limit",
+            ANSWER_CHECK_JOB_COUNT_IS_TOP_LIMIT,
+        );
+        crate::adapter::check_answer::<m::CheckJobInternalResponse>(
+            "check_job_internal",
+            ANSWER_CHECK_JOB_INTERNAL,
+        );
+        crate::adapter::check_answer::<m::CheckJobNameIsExistsResponse>(
+            "check_job_name_is_exists",
+            ANSWER_CHECK_JOB_NAME_IS_EXISTS,
+        );
+        crate::adapter::check_answer::<m::CheckWebhookUrlResponse>(
+            "check_webhook_url",
+            ANSWER_CHECK_WEBHOOK_URL,
+        );
+        crate::adapter::check_answer::<m::ClearRecyclingJobsResponse>(
+            "clear_recycling_jobs",
+            ANSWER_CLEAR_RECYCLING_JOBS,
+        );
+        crate::adapter::check_answer::<m::CopyJobResponse>("copy_job", ANSWER_COPY_JOB);
+        crate::adapter::check_answer::<m::CreateBuildJobResponse>(
+            "create_build_job",
+            ANSWER_CREATE_BUILD_JOB,
+        );
+        crate::adapter::check_answer::<m::CreateJobGroupResponse>(
+            "create_job_group",
+            ANSWER_CREATE_JOB_GROUP,
+        );
+        crate::adapter::check_answer::<m::CreateNewJobResponse>(
+            "create_new_job",
+            ANSWER_CREATE_NEW_JOB,
+        );
+        crate::adapter::check_answer::<m::CreateTemplateResponse>(
+            "create_template",
+            ANSWER_CREATE_TEMPLATE,
+        );
+        crate::adapter::check_answer::<m::CreateTemplatesResponse>(
+            "create_templates",
+            ANSWER_CREATE_TEMPLATES,
+        );
+        crate::adapter::check_answer::<m::DeleteBuildJobResponse>(
+            "delete_build_job",
+            ANSWER_DELETE_BUILD_JOB,
+        );
+        crate::adapter::check_answer::<m::DeleteGroupResponse>("delete_group", ANSWER_DELETE_GROUP);
+        crate::adapter::check_answer::<m::DeleteKeystoreResponse>(
+            "delete_keystore",
+            ANSWER_DELETE_KEYSTORE,
+        );
+        crate::adapter::check_answer::<m::DeleteKeystorePermissionResponse>(
+            "delete_keystore_permission",
+            ANSWER_DELETE_KEYSTORE_PERMISSION,
+        );
+        crate::adapter::check_answer::<m::DeleteRecyclingJobsResponse>(
+            "delete_recycling_jobs",
+            ANSWER_DELETE_RECYCLING_JOBS,
+        );
+        crate::adapter::check_answer::<m::DeleteTemplateResponse>(
+            "delete_template",
+            ANSWER_DELETE_TEMPLATE,
+        );
+        crate::adapter::check_answer::<m::DeleteTemplatesResponse>(
+            "delete_templates",
+            ANSWER_DELETE_TEMPLATES,
+        );
+        crate::adapter::check_answer::<m::DeleteTheJobResponse>(
+            "delete_the_job",
+            ANSWER_DELETE_THE_JOB,
+        );
+        crate::adapter::check_answer::<m::DisableBuildJobResponse>(
+            "disable_build_job",
+            ANSWER_DISABLE_BUILD_JOB,
+        );
+        crate::adapter::check_answer::<m::DisableNoticeResponse>(
+            "disable_notice",
+            ANSWER_DISABLE_NOTICE,
+        );
+        crate::adapter::check_answer::<m::DisableTheJobResponse>(
+            "disable_the_job",
+            ANSWER_DISABLE_THE_JOB,
+        );
+        crate::adapter::check_answer::<m::DownloadBuildRealTimeLogResponse>(
+            "download_build_real_time_log",
+            ANSWER_DOWNLOAD_BUILD_REAL_TIME_LOG,
+        );
+        crate::adapter::check_answer::<m::DownloadRealTimeLogResponse>(
+            "download_real_time_log",
+            ANSWER_DOWNLOAD_REAL_TIME_LOG,
+        );
+        crate::adapter::check_answer::<m::EnableBuildJobResponse>(
+            "enable_build_job",
+            ANSWER_ENABLE_BUILD_JOB,
+        );
+        crate::adapter::check_answer::<m::ExecuteJobResponse>("execute_job", ANSWER_EXECUTE_JOB);
+        crate::adapter::check_answer::<m::ListBriefRecordResponse>(
+            "list_brief_record",
+            ANSWER_LIST_BRIEF_RECORD,
+        );
+        crate::adapter::check_answer::<m::ListBuildInfoRecordResponse>(
+            "list_build_info_record",
+            ANSWER_LIST_BUILD_INFO_RECORD,
+        );
+        crate::adapter::check_answer::<m::ListBuildInfoRecordByJobIdResponse>(
+            "list_build_info_record_by_job_id",
+            ANSWER_LIST_BUILD_INFO_RECORD_BY_JOB_ID,
+        );
+        crate::adapter::check_answer::<m::ListBuildParameterResponse>(
+            "list_build_parameter",
+            ANSWER_LIST_BUILD_PARAMETER,
+        );
+        crate::adapter::check_answer::<m::ListCustomTemplateResponse>(
+            "list_custom_template",
+            ANSWER_LIST_CUSTOM_TEMPLATE,
+        );
+        crate::adapter::check_answer::<m::ListEndPointsResponse>(
+            "list_end_points",
+            ANSWER_LIST_END_POINTS,
+        );
+        crate::adapter::check_answer::<m::ListGroupTreeResponse>(
+            "list_group_tree",
+            ANSWER_LIST_GROUP_TREE,
+        );
+        crate::adapter::check_answer::<m::ListJobResponse>("list_job", ANSWER_LIST_JOB);
+        crate::adapter::check_answer::<m::ListJobConfigResponse>(
+            "list_job_config",
+            ANSWER_LIST_JOB_CONFIG,
+        );
+        crate::adapter::check_answer::<m::ListJunitCoverageSummaryResponse>(
+            "list_junit_coverage_summary",
+            ANSWER_LIST_JUNIT_COVERAGE_SUMMARY,
+        );
+        crate::adapter::check_answer::<m::ListKeystoreResponse>(
+            "list_keystore",
+            ANSWER_LIST_KEYSTORE,
+        );
+        crate::adapter::check_answer::<m::ListKeystoreSearchResponse>(
+            "list_keystore_search",
+            ANSWER_LIST_KEYSTORE_SEARCH,
+        );
+        crate::adapter::check_answer::<m::ListNoticeResponse>("list_notice", ANSWER_LIST_NOTICE);
+        crate::adapter::check_answer::<m::ListOfficialTemplateResponse>(
+            "list_official_template",
+            ANSWER_LIST_OFFICIAL_TEMPLATE,
+        );
+        crate::adapter::check_answer::<m::ListProjectJobsResponse>(
+            "list_project_jobs",
+            ANSWER_LIST_PROJECT_JOBS,
+        );
+        crate::adapter::check_answer::<m::ListRecommendOfficialTemplateResponse>(
+            "list_recommend_official_template",
+            ANSWER_LIST_RECOMMEND_OFFICIAL_TEMPLATE,
+        );
+        crate::adapter::check_answer::<m::ListRecordsResponse>("list_records", ANSWER_LIST_RECORDS);
+        crate::adapter::check_answer::<m::ListRecyclingJobResponse>(
+            "list_recycling_job",
+            ANSWER_LIST_RECYCLING_JOB,
+        );
+        crate::adapter::check_answer::<m::ListRelatedProjectInfoResponse>(
+            "list_related_project_info",
+            ANSWER_LIST_RELATED_PROJECT_INFO,
+        );
+        crate::adapter::check_answer::<m::ListRepoBranchResponse>(
+            "list_repo_branch",
+            ANSWER_LIST_REPO_BRANCH,
+        );
+        crate::adapter::check_answer::<m::ListRepositoryResponse>(
+            "list_repository",
+            ANSWER_LIST_REPOSITORY,
+        );
+        crate::adapter::check_answer::<m::ListTemplatesResponse>(
+            "list_templates",
+            ANSWER_LIST_TEMPLATES,
+        );
+        crate::adapter::check_answer::<m::ListUpdateJobHistoryResponse>(
+            "list_update_job_history",
+            ANSWER_LIST_UPDATE_JOB_HISTORY,
+        );
+        crate::adapter::check_answer::<m::MoveGroupResponse>("move_group", ANSWER_MOVE_GROUP);
+        crate::adapter::check_answer::<m::RemoverFavouriteCustomTemplateResponse>(
+            "remover_favourite_custom_template",
+            ANSWER_REMOVER_FAVOURITE_CUSTOM_TEMPLATE,
+        );
+        crate::adapter::check_answer::<m::RemoverFavouriteOfficialTemplateResponse>(
+            "remover_favourite_official_template",
+            ANSWER_REMOVER_FAVOURITE_OFFICIAL_TEMPLATE,
+        );
+        crate::adapter::check_answer::<m::RemoverFavouriteTaskResponse>(
+            "remover_favourite_task",
+            ANSWER_REMOVER_FAVOURITE_TASK,
+        );
+        crate::adapter::check_answer::<m::RestoreRecyclingJobsResponse>(
+            "restore_recycling_jobs",
+            ANSWER_RESTORE_RECYCLING_JOBS,
+        );
+        crate::adapter::check_answer::<m::RunJobResponse>("run_job", ANSWER_RUN_JOB);
+        crate::adapter::check_answer::<m::SaveTemplateUsedInfoResponse>(
+            "save_template_used_info",
+            ANSWER_SAVE_TEMPLATE_USED_INFO,
+        );
+        crate::adapter::check_answer::<m::SetKeepTimeResponse>(
+            "set_keep_time",
+            ANSWER_SET_KEEP_TIME,
+        );
+        crate::adapter::check_answer::<m::ShowActionIInfoResponse>(
+            "show_action_i_info",
+            ANSWER_SHOW_ACTION_I_INFO,
+        );
+        crate::adapter::check_answer::<m::ShowAvailableInnerSpecResponse>(
+            "show_available_inner_spec",
+            ANSWER_SHOW_AVAILABLE_INNER_SPEC,
+        );
+        crate::adapter::check_answer::<m::ShowBuildDetailsResponse>(
+            "show_build_details",
+            ANSWER_SHOW_BUILD_DETAILS,
+        );
+        crate::adapter::check_answer::<m::ShowBuildInfoRecordResponse>(
+            "show_build_info_record",
+            ANSWER_SHOW_BUILD_INFO_RECORD,
+        );
+        crate::adapter::check_answer::<m::ShowBuildParamsListResponse>(
+            "show_build_params_list",
+            ANSWER_SHOW_BUILD_PARAMS_LIST,
+        );
+        crate::adapter::check_answer::<m::ShowBuildRecordResponse>(
+            "show_build_record",
+            ANSWER_SHOW_BUILD_RECORD,
+        );
+        crate::adapter::check_answer::<m::ShowBuildRecordBuildScriptResponse>(
+            "show_build_record_build_script",
+            ANSWER_SHOW_BUILD_RECORD_BUILD_SCRIPT,
+        );
+        crate::adapter::check_answer::<m::ShowBuildRecordFlowGraphResponse>(
+            "show_build_record_flow_graph",
+            ANSWER_SHOW_BUILD_RECORD_FLOW_GRAPH,
+        );
+        crate::adapter::check_answer::<m::ShowBuildRecordFullStagesResponse>(
+            "show_build_record_full_stages",
+            ANSWER_SHOW_BUILD_RECORD_FULL_STAGES,
+        );
+        crate::adapter::check_answer::<m::ShowCopyNameResponse>(
+            "show_copy_name",
+            ANSWER_SHOW_COPY_NAME,
+        );
+        crate::adapter::check_answer::<m::ShowDefaultBuildParametersResponse>(
+            "show_default_build_parameters",
+            ANSWER_SHOW_DEFAULT_BUILD_PARAMETERS,
+        );
+        crate::adapter::check_answer::<m::ShowDefaultProjectPermissionResponse>(
+            "show_default_project_permission",
+            ANSWER_SHOW_DEFAULT_PROJECT_PERMISSION,
+        );
+        crate::adapter::check_answer::<m::ShowDisableResponse>("show_disable", ANSWER_SHOW_DISABLE);
+        crate::adapter::check_answer::<m::ShowDomainStatusResponse>(
+            "show_domain_status",
+            ANSWER_SHOW_DOMAIN_STATUS,
+        );
+        crate::adapter::check_answer::<m::ShowDomainsStatusesResponse>(
+            "show_domains_statuses",
+            ANSWER_SHOW_DOMAINS_STATUSES,
+        );
+        crate::adapter::check_answer::<m::ShowFlowGraphResponse>(
+            "show_flow_graph",
+            ANSWER_SHOW_FLOW_GRAPH,
+        );
+        crate::adapter::check_answer::<m::ShowHistoryDetailsResponse>(
+            "show_history_details",
+            ANSWER_SHOW_HISTORY_DETAILS,
+        );
+        crate::adapter::check_answer::<m::ShowImageTemplateListResponse>(
+            "show_image_template_list",
+            ANSWER_SHOW_IMAGE_TEMPLATE_LIST,
+        );
+        crate::adapter::check_answer::<m::ShowJobBuildRecordDetailResponse>(
+            "show_job_build_record_detail",
+            ANSWER_SHOW_JOB_BUILD_RECORD_DETAIL,
+        );
+        crate::adapter::check_answer::<m::ShowJobBuildSuccessRatioResponse>(
+            "show_job_build_success_ratio",
+            ANSWER_SHOW_JOB_BUILD_SUCCESS_RATIO,
+        );
+        crate::adapter::check_answer::<m::ShowJobBuildTimeResponse>(
+            "show_job_build_time",
+            ANSWER_SHOW_JOB_BUILD_TIME,
+        );
+        crate::adapter::check_answer::<m::ShowJobConfigResponse>(
+            "show_job_config",
+            ANSWER_SHOW_JOB_CONFIG,
+        );
+        crate::adapter::check_answer::<m::ShowJobConfigDiffResponse>(
+            "show_job_config_diff",
+            ANSWER_SHOW_JOB_CONFIG_DIFF,
+        );
+        crate::adapter::check_answer::<m::ShowJobInfoResponse>(
+            "show_job_info",
+            ANSWER_SHOW_JOB_INFO,
+        );
+        crate::adapter::check_answer::<m::ShowJobListByProjectIdResponse>(
+            "show_job_list_by_project_id",
+            ANSWER_SHOW_JOB_LIST_BY_PROJECT_ID,
+        );
+        crate::adapter::check_answer::<m::ShowJobNoticeConfigInfoResponse>(
+            "show_job_notice_config_info",
+            ANSWER_SHOW_JOB_NOTICE_CONFIG_INFO,
+        );
+        crate::adapter::check_answer::<m::ShowJobPipelineInfoResponse>(
+            "show_job_pipeline_info",
+            ANSWER_SHOW_JOB_PIPELINE_INFO,
+        );
+        crate::adapter::check_answer::<m::ShowJobRolePermissionResponse>(
+            "show_job_role_permission",
+            ANSWER_SHOW_JOB_ROLE_PERMISSION,
+        );
+        crate::adapter::check_answer::<m::ShowJobStatusResponse>(
+            "show_job_status",
+            ANSWER_SHOW_JOB_STATUS,
+        );
+        crate::adapter::check_answer::<m::ShowJobStepStatusResponse>(
+            "show_job_step_status",
+            ANSWER_SHOW_JOB_STEP_STATUS,
+        );
+        crate::adapter::check_answer::<m::ShowJobSuccessRatioResponse>(
+            "show_job_success_ratio",
+            ANSWER_SHOW_JOB_SUCCESS_RATIO,
+        );
+        crate::adapter::check_answer::<m::ShowJobSystemParametersResponse>(
+            "show_job_system_parameters",
+            ANSWER_SHOW_JOB_SYSTEM_PARAMETERS,
+        );
+        crate::adapter::check_answer::<m::ShowJobTotalResponse>(
+            "show_job_total",
+            ANSWER_SHOW_JOB_TOTAL,
+        );
+        crate::adapter::check_answer::<m::ShowKeystorePermissionResponse>(
+            "show_keystore_permission",
+            ANSWER_SHOW_KEYSTORE_PERMISSION,
+        );
+        crate::adapter::check_answer::<m::ShowLastHistoryResponse>(
+            "show_last_history",
+            ANSWER_SHOW_LAST_HISTORY,
+        );
+        crate::adapter::check_answer::<m::ShowListHistoryResponse>(
+            "show_list_history",
+            ANSWER_SHOW_LIST_HISTORY,
+        );
+        crate::adapter::check_answer::<m::ShowListPeriodHistoryResponse>(
+            "show_list_period_history",
+            ANSWER_SHOW_LIST_PERIOD_HISTORY,
+        );
+        crate::adapter::check_answer::<m::ShowOutputInfoResponse>(
+            "show_output_info",
+            ANSWER_SHOW_OUTPUT_INFO,
+        );
+        crate::adapter::check_answer::<m::ShowPackageSpecCountDownResponse>(
+            "show_package_spec_count_down",
+            ANSWER_SHOW_PACKAGE_SPEC_COUNT_DOWN,
+        );
+        crate::adapter::check_answer::<m::ShowProjectJobPermissionResponse>(
+            "show_project_job_permission",
+            ANSWER_SHOW_PROJECT_JOB_PERMISSION,
+        );
+        crate::adapter::check_answer::<m::ShowProjectPermissionResponse>(
+            "show_project_permission",
+            ANSWER_SHOW_PROJECT_PERMISSION,
+        );
+        crate::adapter::check_answer::<m::ShowRecordDetailResponse>(
+            "show_record_detail",
+            ANSWER_SHOW_RECORD_DETAIL,
+        );
+        crate::adapter::check_answer::<m::ShowRecordInfoResponse>(
+            "show_record_info",
+            ANSWER_SHOW_RECORD_INFO,
+        );
+        crate::adapter::check_answer::<m::ShowRelatedProjectResponse>(
+            "show_related_project",
+            ANSWER_SHOW_RELATED_PROJECT,
+        );
+        crate::adapter::check_answer::<m::ShowReportSummaryResponse>(
+            "show_report_summary",
+            ANSWER_SHOW_REPORT_SUMMARY,
+        );
+        crate::adapter::check_answer::<m::ShowRunningStatusResponse>(
+            "show_running_status",
+            ANSWER_SHOW_RUNNING_STATUS,
+        );
+        crate::adapter::check_answer::<m::ShowSummaryBuildJobInfoResponse>(
+            "show_summary_build_job_info",
+            ANSWER_SHOW_SUMMARY_BUILD_JOB_INFO,
+        );
+        crate::adapter::check_answer::<m::ShowTemplateResponse>(
+            "show_template",
+            ANSWER_SHOW_TEMPLATE,
+        );
+        crate::adapter::check_answer::<m::ShowUserChargeTypeResponse>(
+            "show_user_charge_type",
+            ANSWER_SHOW_USER_CHARGE_TYPE,
+        );
+        crate::adapter::check_answer::<m::ShowUserOverPackageQuotaResponse>(
+            "show_user_over_package_quota",
+            ANSWER_SHOW_USER_OVER_PACKAGE_QUOTA,
+        );
+        crate::adapter::check_answer::<m::ShowYamlTemplateResponse>(
+            "show_yaml_template",
+            ANSWER_SHOW_YAML_TEMPLATE,
+        );
+        crate::adapter::check_answer::<m::StopBuildJobResponse>(
+            "stop_build_job",
+            ANSWER_STOP_BUILD_JOB,
+        );
+        crate::adapter::check_answer::<m::StopJobResponse>("stop_job", ANSWER_STOP_JOB);
+        crate::adapter::check_answer::<m::StopTheJobResponse>("stop_the_job", ANSWER_STOP_THE_JOB);
+        crate::adapter::check_answer::<m::SwitchedPacketResponse>(
+            "switched_packet",
+            ANSWER_SWITCHED_PACKET,
+        );
+        crate::adapter::check_answer::<m::UpdateBuildJobResponse>(
+            "update_build_job",
+            ANSWER_UPDATE_BUILD_JOB,
+        );
+        crate::adapter::check_answer::<m::UpdateJobGroupResponse>(
+            "update_job_group",
+            ANSWER_UPDATE_JOB_GROUP,
+        );
+        crate::adapter::check_answer::<m::UpdateKeystoreResponse>(
+            "update_keystore",
+            ANSWER_UPDATE_KEYSTORE,
+        );
+        crate::adapter::check_answer::<m::UpdateKeystorePermissionResponse>(
+            "update_keystore_permission",
+            ANSWER_UPDATE_KEYSTORE_PERMISSION,
+        );
+        crate::adapter::check_answer::<m::UpdateNewJobResponse>(
+            "update_new_job",
+            ANSWER_UPDATE_NEW_JOB,
+        );
+        crate::adapter::check_answer::<m::UpdateNewNoticeNewResponse>(
+            "update_new_notice_new",
+            ANSWER_UPDATE_NEW_NOTICE_NEW,
+        );
+        crate::adapter::check_answer::<m::UpdateNoticeResponse>(
+            "update_notice",
+            ANSWER_UPDATE_NOTICE,
+        );
+        crate::adapter::check_answer::<m::UploadKeystoreResponse>(
+            "upload_keystore",
+            ANSWER_UPLOAD_KEYSTORE,
+        );
+    }
 }

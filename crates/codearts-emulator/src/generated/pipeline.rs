@@ -222,6 +222,23 @@ pub async fn dispatch(stub: &dyn Pipeline, op: &str, input: &Input) -> Result<Ou
     }
 }
 
+/// The operations the emulator's state models; the others answer with a generated
+/// sample and change nothing.
+pub const WITH_STATE: &[&str] = &[
+    "accept_manual_review",
+    "create_pipeline_new",
+    "delete_pipeline",
+    "list_pipelines",
+    "reject_manual_review",
+    "run_pipeline",
+    "show_pipeline_detail",
+    "show_pipeline_run_detail",
+    "stop_pipeline_run",
+];
+
+/// The answer of `accept_checkpoint` when the state does not model it.
+const ANSWER_ACCEPT_CHECKPOINT: &str = "{\"success\":true}";
+
 /// `POST /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/{pipeline_run_id}/steps/{step_run_id}/manual/pass`: `accept_checkpoint`.
 async fn accept_checkpoint(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
     let request = m::AcceptCheckpointRequest::new(
@@ -233,8 +250,13 @@ async fn accept_checkpoint(stub: &dyn Pipeline, input: &Input) -> Result<Output,
     let result = stub
         .accept_checkpoint(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::AcceptCheckpointResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_ACCEPT_CHECKPOINT, m::AcceptCheckpointResponse::new)
+    })
 }
+
+/// The answer of `accept_manual_review` when the state does not model it.
+const ANSWER_ACCEPT_MANUAL_REVIEW: &str = "{\"success\":true}";
 
 /// `POST /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/{pipeline_run_id}/jobs/{job_run_id}/steps/{step_run_id}/pass`: `accept_manual_review`.
 async fn accept_manual_review(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -251,8 +273,16 @@ async fn accept_manual_review(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     let result = stub
         .accept_manual_review(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::AcceptManualReviewResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_ACCEPT_MANUAL_REVIEW,
+            m::AcceptManualReviewResponse::new,
+        )
+    })
 }
+
+/// The answer of `batch_move_pipeline_to_group` when the state does not model it.
+const ANSWER_BATCH_MOVE_PIPELINE_TO_GROUP: &str = "[{\"code\":\"emulated-code\",\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\",\"pipeline_name\":\"emulated-pipeline-name\"}]";
 
 /// `POST /v5/{project_id}/api/pipeline-group/pipeline/move`: `batch_move_pipeline_to_group`.
 async fn batch_move_pipeline_to_group(
@@ -267,9 +297,14 @@ async fn batch_move_pipeline_to_group(
         .batch_move_pipeline_to_group(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::BatchMovePipelineToGroupResponse::new().set_body(Vec::new())
+        crate::adapter::answer(ANSWER_BATCH_MOVE_PIPELINE_TO_GROUP, || {
+            m::BatchMovePipelineToGroupResponse::new().set_body(Vec::new())
+        })
     })
 }
+
+/// The answer of `batch_show_pipelines_latest_status` when the state does not model it.
+const ANSWER_BATCH_SHOW_PIPELINES_LATEST_STATUS: &str = "[{\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\",\"pipeline_run_id\":\"471f5872f35f56a7962c4cd066943566\",\"executor_id\":\"2868758fb8e64bbcdd27206cd2a69f39\",\"executor_name\":\"emulated-executor-name\",\"stage_status_list\":[],\"status\":\"COMPLETED\",\"run_number\":1,\"trigger_type\":\"emulated-trigger-type\",\"build_params\":{\"action\":\"emulated-action\",\"build_type\":\"emulated-build-type\",\"commit_id\":\"d80cbd7bf26c48dcabeab755500d2d5d\",\"event_type\":\"emulated-event-type\",\"merge_id\":\"2523a62f78db2615fed025b4df058982\",\"message\":\"emulated-message\",\"source_branch\":\"emulated-source-branch\",\"tag\":\"emulated-tag\",\"target_branch\":\"emulated-target-branch\",\"codehub_id\":\"4b9dea4fb99922f94436709d05b28c06\",\"git_url\":\"https://example.com/git-url\",\"source_codehub_id\":\"133b6b06a7341499560d33cb35aed7bc\",\"source_codehub_url\":\"https://example.com/source-codehub-url\",\"source_codehub_http_url\":\"https://example.com/source-codehub-http-url\"},\"artifact_params\":{\"version\":\"1.0.0\",\"branch_filter\":\"emulated-branch-filter\",\"package_name\":\"emulated-package-name\",\"organization\":\"emulated-organization\"},\"start_time\":1767225600000,\"end_time\":1767225600000,\"modify_url\":\"https://example.com/modify-url\",\"detail_url\":\"https://example.com/detail-url\"}]";
 
 /// `POST /v5/{project_id}/api/pipelines/status`: `batch_show_pipelines_latest_status`.
 async fn batch_show_pipelines_latest_status(
@@ -285,9 +320,14 @@ async fn batch_show_pipelines_latest_status(
         .batch_show_pipelines_latest_status(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::BatchShowPipelinesLatestStatusResponse::new().set_body(Vec::new())
+        crate::adapter::answer(ANSWER_BATCH_SHOW_PIPELINES_LATEST_STATUS, || {
+            m::BatchShowPipelinesLatestStatusResponse::new().set_body(Vec::new())
+        })
     })
 }
+
+/// The answer of `create_alert_policy` when the state does not model it.
+const ANSWER_CREATE_ALERT_POLICY: &str = "{\"policyId\":\"01b7cb343da5f89dc9c16cd73bcdd7b4\",\"name\":\"emulated-name\",\"domainId\":\"173cf58b97362b87d65d2b1049d91176\",\"projectId\":\"3d70ea3951df485eedddec51d7a2fd19\",\"isDefault\":false,\"createTime\":1767225600000,\"rules\":[{\"ruleType\":\"emulated-rule-type\",\"thresholdValue\":1,\"severity\":\"emulated-severity\",\"isEnabled\":false}]}";
 
 /// `POST /v5/{tenant_id}/api/alert/policies`: `create_alert_policy`.
 async fn create_alert_policy(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -298,8 +338,16 @@ async fn create_alert_policy(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     let result = stub
         .create_alert_policy(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CreateAlertPolicyResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_CREATE_ALERT_POLICY,
+            m::CreateAlertPolicyResponse::new,
+        )
+    })
 }
+
+/// The answer of `create_basic_plugin` when the state does not model it.
+const ANSWER_CREATE_BASIC_PLUGIN: &str = "\"ok\"";
 
 /// `POST /v3/{domain_id}/extension/info/add`: `create_basic_plugin`.
 async fn create_basic_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -311,9 +359,15 @@ async fn create_basic_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
         .create_basic_plugin(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::CreateBasicPluginResponse::new().set_body(String::new())
+        crate::adapter::answer(ANSWER_CREATE_BASIC_PLUGIN, || {
+            m::CreateBasicPluginResponse::new().set_body(String::new())
+        })
     })
 }
+
+/// The answer of `create_pipeline_by_template` when the state does not model it.
+const ANSWER_CREATE_PIPELINE_BY_TEMPLATE: &str =
+    "{\"task_id\":\"9ffc30557836aecc6c0c2e56d65eed0d\"}";
 
 /// `POST /v3/templates/task`: `create_pipeline_by_template`.
 async fn create_pipeline_by_template(
@@ -327,8 +381,17 @@ async fn create_pipeline_by_template(
     let result = stub
         .create_pipeline_by_template(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CreatePipelineByTemplateResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_CREATE_PIPELINE_BY_TEMPLATE,
+            m::CreatePipelineByTemplateResponse::new,
+        )
+    })
 }
+
+/// The answer of `create_pipeline_by_template_id` when the state does not model it.
+const ANSWER_CREATE_PIPELINE_BY_TEMPLATE_ID: &str =
+    "{\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\"}";
 
 /// `POST /v5/{project_id}/api/pipeline-templates/{template_id}/create-pipeline`: `create_pipeline_by_template_id`.
 async fn create_pipeline_by_template_id(
@@ -348,8 +411,16 @@ async fn create_pipeline_by_template_id(
     let result = stub
         .create_pipeline_by_template_id(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CreatePipelineByTemplateIdResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_CREATE_PIPELINE_BY_TEMPLATE_ID,
+            m::CreatePipelineByTemplateIdResponse::new,
+        )
+    })
 }
+
+/// The answer of `create_pipeline_group` when the state does not model it.
+const ANSWER_CREATE_PIPELINE_GROUP: &str = "{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"name\":\"emulated-name\",\"parent_id\":\"bde3ed904001c57bfebb00aa09f29cf2\",\"path_id\":\"affd0c6b13ff63a6aff5a61cf71afbf7\",\"ordinal\":1,\"creator\":\"emulated-creator\",\"updater\":\"emulated-updater\",\"create_time\":1767225600000,\"update_time\":1767225600000,\"pipeline_count\":1,\"no_group_count\":1,\"children\":[{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"name\":\"emulated-name\",\"parent_id\":\"bde3ed904001c57bfebb00aa09f29cf2\",\"path_id\":\"affd0c6b13ff63a6aff5a61cf71afbf7\",\"ordinal\":1,\"creator\":\"emulated-creator\",\"updater\":\"emulated-updater\",\"create_time\":1767225600000,\"update_time\":1767225600000,\"pipeline_count\":1,\"no_group_count\":1}]}";
 
 /// `POST /v5/{project_id}/api/pipeline-group/create`: `create_pipeline_group`.
 async fn create_pipeline_group(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -360,8 +431,16 @@ async fn create_pipeline_group(stub: &dyn Pipeline, input: &Input) -> Result<Out
     let result = stub
         .create_pipeline_group(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CreatePipelineGroupResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_CREATE_PIPELINE_GROUP,
+            m::CreatePipelineGroupResponse::new,
+        )
+    })
 }
+
+/// The answer of `create_pipeline_new` when the state does not model it.
+const ANSWER_CREATE_PIPELINE_NEW: &str = "{\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\"}";
 
 /// `POST /v5/{project_id}/api/pipelines`: `create_pipeline_new`.
 async fn create_pipeline_new(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -375,8 +454,16 @@ async fn create_pipeline_new(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     let result = stub
         .create_pipeline_new(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CreatePipelineNewResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_CREATE_PIPELINE_NEW,
+            m::CreatePipelineNewResponse::new,
+        )
+    })
 }
+
+/// The answer of `create_pipeline_tag` when the state does not model it.
+const ANSWER_CREATE_PIPELINE_TAG: &str = "{\"success\":true}";
 
 /// `POST /v5/{project_id}/api/pipeline-tag/create`: `create_pipeline_tag`.
 async fn create_pipeline_tag(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -387,8 +474,17 @@ async fn create_pipeline_tag(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     let result = stub
         .create_pipeline_tag(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CreatePipelineTagResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_CREATE_PIPELINE_TAG,
+            m::CreatePipelineTagResponse::new,
+        )
+    })
 }
+
+/// The answer of `create_pipeline_template` when the state does not model it.
+const ANSWER_CREATE_PIPELINE_TEMPLATE: &str =
+    "{\"templateId\":\"9d01ca858c4b1471a2dae54f20f191b4\"}";
 
 /// `POST /v5/{tenant_id}/api/pipeline-templates`: `create_pipeline_template`.
 async fn create_pipeline_template(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -399,8 +495,16 @@ async fn create_pipeline_template(stub: &dyn Pipeline, input: &Input) -> Result<
     let result = stub
         .create_pipeline_template(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CreatePipelineTemplateResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_CREATE_PIPELINE_TEMPLATE,
+            m::CreatePipelineTemplateResponse::new,
+        )
+    })
 }
+
+/// The answer of `create_plugin_draft` when the state does not model it.
+const ANSWER_CREATE_PLUGIN_DRAFT: &str = "\"ok\"";
 
 /// `POST /v1/{domain_id}/agent-plugin/create-draft`: `create_plugin_draft`.
 async fn create_plugin_draft(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -412,9 +516,14 @@ async fn create_plugin_draft(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
         .create_plugin_draft(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::CreatePluginDraftResponse::new().set_body(String::new())
+        crate::adapter::answer(ANSWER_CREATE_PLUGIN_DRAFT, || {
+            m::CreatePluginDraftResponse::new().set_body(String::new())
+        })
     })
 }
+
+/// The answer of `create_plugin_version` when the state does not model it.
+const ANSWER_CREATE_PLUGIN_VERSION: &str = "\"ok\"";
 
 /// `POST /v1/{domain_id}/agent-plugin/create`: `create_plugin_version`.
 async fn create_plugin_version(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -426,9 +535,14 @@ async fn create_plugin_version(stub: &dyn Pipeline, input: &Input) -> Result<Out
         .create_plugin_version(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::CreatePluginVersionResponse::new().set_body(String::new())
+        crate::adapter::answer(ANSWER_CREATE_PLUGIN_VERSION, || {
+            m::CreatePluginVersionResponse::new().set_body(String::new())
+        })
     })
 }
+
+/// The answer of `create_publisher` when the state does not model it.
+const ANSWER_CREATE_PUBLISHER: &str = "\"ok\"";
 
 /// `POST /v1/{domain_id}/publisher/create`: `create_publisher`.
 async fn create_publisher(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -440,9 +554,15 @@ async fn create_publisher(stub: &dyn Pipeline, input: &Input) -> Result<Output, 
         .create_publisher(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::CreatePublisherResponse::new().set_body(String::new())
+        crate::adapter::answer(ANSWER_CREATE_PUBLISHER, || {
+            m::CreatePublisherResponse::new().set_body(String::new())
+        })
     })
 }
+
+/// The answer of `create_rule` when the state does not model it.
+const ANSWER_CREATE_RULE: &str =
+    "{\"status\":false,\"rule_id\":\"3e52c06412d8ca895305cfec32e30814\"}";
 
 /// `POST /v2/{domain_id}/rules/create`: `create_rule`.
 async fn create_rule(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -453,8 +573,14 @@ async fn create_rule(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiEr
     let result = stub
         .create_rule(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CreateRuleResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_CREATE_RULE, m::CreateRuleResponse::new)
+    })
 }
+
+/// The answer of `create_strategy` when the state does not model it.
+const ANSWER_CREATE_STRATEGY: &str =
+    "{\"status\":false,\"rule_set_id\":\"ca01f0072d3c684ca1a260f050a9add5\"}";
 
 /// `POST /v2/{domain_id}/tenant/rule-sets/create`: `create_strategy`.
 async fn create_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -465,8 +591,14 @@ async fn create_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, A
     let result = stub
         .create_strategy(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CreateStrategyResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_CREATE_STRATEGY, m::CreateStrategyResponse::new)
+    })
 }
+
+/// The answer of `create_variable_group` when the state does not model it.
+const ANSWER_CREATE_VARIABLE_GROUP: &str =
+    "{\"pipeline_variable_group_id\":\"64b4dd8fa40accb85e0ad09b9a5e6c3b\"}";
 
 /// `POST /v5/{project_id}/api/pipeline/variable/group/create`: `create_variable_group`.
 async fn create_variable_group(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -477,8 +609,16 @@ async fn create_variable_group(stub: &dyn Pipeline, input: &Input) -> Result<Out
     let result = stub
         .create_variable_group(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::CreateVariableGroupResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_CREATE_VARIABLE_GROUP,
+            m::CreateVariableGroupResponse::new,
+        )
+    })
 }
+
+/// The answer of `delete_actions_run_pipeline` when the state does not model it.
+const ANSWER_DELETE_ACTIONS_RUN_PIPELINE: &str = "{}";
 
 /// `DELETE /v6/{domain_id}/api/pac/pipelines/actions/{pipeline_id}/{pipeline_run_id}`: `delete_actions_run_pipeline`.
 async fn delete_actions_run_pipeline(
@@ -493,8 +633,16 @@ async fn delete_actions_run_pipeline(
     let result = stub
         .delete_actions_run_pipeline(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DeleteActionsRunPipelineResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_DELETE_ACTIONS_RUN_PIPELINE,
+            m::DeleteActionsRunPipelineResponse::new,
+        )
+    })
 }
+
+/// The answer of `delete_alert_policy` when the state does not model it.
+const ANSWER_DELETE_ALERT_POLICY: &str = "{\"success\":true}";
 
 /// `DELETE /v5/{tenant_id}/api/alert/policies/{policy_id}`: `delete_alert_policy`.
 async fn delete_alert_policy(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -505,8 +653,16 @@ async fn delete_alert_policy(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     let result = stub
         .delete_alert_policy(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DeleteAlertPolicyResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_DELETE_ALERT_POLICY,
+            m::DeleteAlertPolicyResponse::new,
+        )
+    })
 }
+
+/// The answer of `delete_basic_plugin` when the state does not model it.
+const ANSWER_DELETE_BASIC_PLUGIN: &str = "\"ok\"";
 
 /// `DELETE /v3/{domain_id}/extension/info/delete`: `delete_basic_plugin`.
 async fn delete_basic_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -522,9 +678,14 @@ async fn delete_basic_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
         .delete_basic_plugin(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::DeleteBasicPluginResponse::new().set_body(String::new())
+        crate::adapter::answer(ANSWER_DELETE_BASIC_PLUGIN, || {
+            m::DeleteBasicPluginResponse::new().set_body(String::new())
+        })
     })
 }
+
+/// The answer of `delete_pipeline` when the state does not model it.
+const ANSWER_DELETE_PIPELINE: &str = "{\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\"}";
 
 /// `DELETE /v5/{project_id}/api/pipelines/{pipeline_id}`: `delete_pipeline`.
 async fn delete_pipeline(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -535,8 +696,13 @@ async fn delete_pipeline(stub: &dyn Pipeline, input: &Input) -> Result<Output, A
     let result = stub
         .delete_pipeline(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DeletePipelineResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_DELETE_PIPELINE, m::DeletePipelineResponse::new)
+    })
 }
+
+/// The answer of `delete_pipeline_group` when the state does not model it.
+const ANSWER_DELETE_PIPELINE_GROUP: &str = "{\"success\":true}";
 
 /// `DELETE /v5/{project_id}/api/pipeline-group/delete`: `delete_pipeline_group`.
 async fn delete_pipeline_group(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -547,8 +713,16 @@ async fn delete_pipeline_group(stub: &dyn Pipeline, input: &Input) -> Result<Out
     let result = stub
         .delete_pipeline_group(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DeletePipelineGroupResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_DELETE_PIPELINE_GROUP,
+            m::DeletePipelineGroupResponse::new,
+        )
+    })
 }
+
+/// The answer of `delete_pipeline_tag` when the state does not model it.
+const ANSWER_DELETE_PIPELINE_TAG: &str = "{\"success\":true}";
 
 /// `DELETE /v5/{project_id}/api/pipeline-tag/delete`: `delete_pipeline_tag`.
 async fn delete_pipeline_tag(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -559,8 +733,17 @@ async fn delete_pipeline_tag(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     let result = stub
         .delete_pipeline_tag(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DeletePipelineTagResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_DELETE_PIPELINE_TAG,
+            m::DeletePipelineTagResponse::new,
+        )
+    })
 }
+
+/// The answer of `delete_pipeline_template` when the state does not model it.
+const ANSWER_DELETE_PIPELINE_TEMPLATE: &str =
+    "{\"templateId\":\"9d01ca858c4b1471a2dae54f20f191b4\"}";
 
 /// `DELETE /v5/{tenant_id}/api/pipeline-templates/{template_id}`: `delete_pipeline_template`.
 async fn delete_pipeline_template(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -571,8 +754,16 @@ async fn delete_pipeline_template(stub: &dyn Pipeline, input: &Input) -> Result<
     let result = stub
         .delete_pipeline_template(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DeletePipelineTemplateResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_DELETE_PIPELINE_TEMPLATE,
+            m::DeletePipelineTemplateResponse::new,
+        )
+    })
 }
+
+/// The answer of `delete_plugin_draft` when the state does not model it.
+const ANSWER_DELETE_PLUGIN_DRAFT: &str = "\"ok\"";
 
 /// `DELETE /v1/{domain_id}/agent-plugin/delete-draft`: `delete_plugin_draft`.
 async fn delete_plugin_draft(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -585,9 +776,14 @@ async fn delete_plugin_draft(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
         .delete_plugin_draft(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::DeletePluginDraftResponse::new().set_body(String::new())
+        crate::adapter::answer(ANSWER_DELETE_PLUGIN_DRAFT, || {
+            m::DeletePluginDraftResponse::new().set_body(String::new())
+        })
     })
 }
+
+/// The answer of `delete_publisher` when the state does not model it.
+const ANSWER_DELETE_PUBLISHER: &str = "\"ok\"";
 
 /// `DELETE /v1/{domain_id}/publisher/delete`: `delete_publisher`.
 async fn delete_publisher(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -599,9 +795,14 @@ async fn delete_publisher(stub: &dyn Pipeline, input: &Input) -> Result<Output, 
         .delete_publisher(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::DeletePublisherResponse::new().set_body(String::new())
+        crate::adapter::answer(ANSWER_DELETE_PUBLISHER, || {
+            m::DeletePublisherResponse::new().set_body(String::new())
+        })
     })
 }
+
+/// The answer of `delete_rule` when the state does not model it.
+const ANSWER_DELETE_RULE: &str = "{\"status\":false}";
 
 /// `DELETE /v2/{domain_id}/rules/{rule_id}/delete`: `delete_rule`.
 async fn delete_rule(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -612,8 +813,13 @@ async fn delete_rule(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiEr
     let result = stub
         .delete_rule(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DeleteRuleResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_DELETE_RULE, m::DeleteRuleResponse::new)
+    })
 }
+
+/// The answer of `delete_strategy` when the state does not model it.
+const ANSWER_DELETE_STRATEGY: &str = "{\"status\":false}";
 
 /// `DELETE /v2/{domain_id}/tenant/rule-sets/{rule_set_id}/delete`: `delete_strategy`.
 async fn delete_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -624,8 +830,13 @@ async fn delete_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, A
     let result = stub
         .delete_strategy(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DeleteStrategyResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_DELETE_STRATEGY, m::DeleteStrategyResponse::new)
+    })
 }
+
+/// The answer of `delete_variable_group` when the state does not model it.
+const ANSWER_DELETE_VARIABLE_GROUP: &str = "{\"success\":true}";
 
 /// `DELETE /v5/{project_id}/api/pipeline/variable/group/delete`: `delete_variable_group`.
 async fn delete_variable_group(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -636,8 +847,16 @@ async fn delete_variable_group(stub: &dyn Pipeline, input: &Input) -> Result<Out
     let result = stub
         .delete_variable_group(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::DeleteVariableGroupResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_DELETE_VARIABLE_GROUP,
+            m::DeleteVariableGroupResponse::new,
+        )
+    })
 }
+
+/// The answer of `invoke_endpoint_proxy` when the state does not model it.
+const ANSWER_INVOKE_ENDPOINT_PROXY: &str = "{\"status\":\"COMPLETED\"}";
 
 /// `POST /v1/serviceconnection/endpointproxy`: `invoke_endpoint_proxy`.
 async fn invoke_endpoint_proxy(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -648,8 +867,16 @@ async fn invoke_endpoint_proxy(stub: &dyn Pipeline, input: &Input) -> Result<Out
     let result = stub
         .invoke_endpoint_proxy(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::InvokeEndpointProxyResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_INVOKE_ENDPOINT_PROXY,
+            m::InvokeEndpointProxyResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_actions_pipeline_runs` when the state does not model it.
+const ANSWER_LIST_ACTIONS_PIPELINE_RUNS: &str = "{}";
 
 /// `POST /v6/{domain_id}/api/pac/pipelines/actions`: `list_actions_pipeline_runs`.
 async fn list_actions_pipeline_runs(
@@ -663,8 +890,16 @@ async fn list_actions_pipeline_runs(
     let result = stub
         .list_actions_pipeline_runs(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListActionsPipelineRunsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_ACTIONS_PIPELINE_RUNS,
+            m::ListActionsPipelineRunsResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_actions_pipeline_runs_by_run_ids` when the state does not model it.
+const ANSWER_LIST_ACTIONS_PIPELINE_RUNS_BY_RUN_IDS: &str = "{}";
 
 /// `POST /v6/{domain_id}/api/pac/pipelines/actions/list`: `list_actions_pipeline_runs_by_run_ids`.
 async fn list_actions_pipeline_runs_by_run_ids(
@@ -682,8 +917,16 @@ async fn list_actions_pipeline_runs_by_run_ids(
             codearts_transport::RequestOptions::default(),
         )
         .await;
-    crate::adapter::json(result, m::ListActionsPipelineRunsByRunIdsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_ACTIONS_PIPELINE_RUNS_BY_RUN_IDS,
+            m::ListActionsPipelineRunsByRunIdsResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_available_publisher` when the state does not model it.
+const ANSWER_LIST_AVAILABLE_PUBLISHER: &str = "[{\"publisher_unique_id\":\"684e21edf81809851c3607d55b06bc84\",\"user_id\":\"80c229a4571e9bfacf63c8710b9c4b73\",\"tenant_id\":\"d995e57c3e971eb3a6807723dd2f4f02\",\"description\":\"emulated-description\",\"logo_url\":\"https://example.com/logo-url\",\"website\":\"emulated-website\",\"support_url\":\"https://example.com/support-url\",\"source_url\":\"https://example.com/source-url\",\"en_name\":\"emulated-en-name\",\"name\":\"emulated-name\",\"auth_status\":\"COMPLETED\",\"is_delete\":1,\"last_update_user_name\":\"emulated-last-update-user-name\",\"last_update_user_id\":\"d86b34f29037d75dc8b44d18d84e8a9c\",\"last_update_time\":\"2026-01-01 08:00:00\"}]";
 
 /// `GET /v1/{domain_id}/publisher/optional-publisher`: `list_available_publisher`.
 async fn list_available_publisher(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -692,9 +935,14 @@ async fn list_available_publisher(stub: &dyn Pipeline, input: &Input) -> Result<
         .list_available_publisher(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::ListAvailablePublisherResponse::new().set_body(Vec::new())
+        crate::adapter::answer(ANSWER_LIST_AVAILABLE_PUBLISHER, || {
+            m::ListAvailablePublisherResponse::new().set_body(Vec::new())
+        })
     })
 }
+
+/// The answer of `list_base_plugins` when the state does not model it.
+const ANSWER_LIST_BASE_PLUGINS: &str = "{\"offset\":0,\"limit\":10,\"total\":1,\"data\":[{\"name\":\"emulated-name\",\"display_name\":\"emulated-display-name\",\"plugin_attribution\":\"emulated-plugin-attribution\",\"icon_url\":\"https://example.com/icon-url\",\"description\":\"emulated-description\",\"publisher_id\":\"5b566d96b1b798bda2e48654e138ce5a\",\"manifest_version\":\"1.0.0\"}]}";
 
 /// `GET /v1/{domain_id}/relation/plugin/single`: `list_base_plugins`.
 async fn list_base_plugins(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -707,8 +955,13 @@ async fn list_base_plugins(stub: &dyn Pipeline, input: &Input) -> Result<Output,
     let result = stub
         .list_base_plugins(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListBasePluginsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_BASE_PLUGINS, m::ListBasePluginsResponse::new)
+    })
 }
+
+/// The answer of `list_base_plugins_new_post` when the state does not model it.
+const ANSWER_LIST_BASE_PLUGINS_NEW_POST: &str = "{\"offset\":0,\"limit\":10,\"total\":1,\"data\":[{\"business_type\":\"emulated-business-type\",\"display_name\":\"emulated-display-name\",\"unique_id\":\"fff1d1c80eae8b767c770121c8dd9fcb\",\"editable\":false,\"removable\":false,\"cloneable\":false,\"disabled\":false,\"addables\":[],\"conditions\":[\"emulated-condition\"],\"plugins_list\":[]}]}";
 
 /// `POST /v1/{domain_id}/relation/plugins`: `list_base_plugins_new_post`.
 async fn list_base_plugins_new_post(
@@ -726,8 +979,17 @@ async fn list_base_plugins_new_post(
     let result = stub
         .list_base_plugins_new_post(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListBasePluginsNewPostResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_BASE_PLUGINS_NEW_POST,
+            m::ListBasePluginsNewPostResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_endpoints_details` when the state does not model it.
+const ANSWER_LIST_ENDPOINTS_DETAILS: &str =
+    "{\"result\":{\"endpoints\":[],\"total\":1},\"status\":\"COMPLETED\"}";
 
 /// `GET /v1/serviceconnection/endpoints`: `list_endpoints_details`.
 async fn list_endpoints_details(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -747,8 +1009,16 @@ async fn list_endpoints_details(stub: &dyn Pipeline, input: &Input) -> Result<Ou
     let result = stub
         .list_endpoints_details(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListEndpointsDetailsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_ENDPOINTS_DETAILS,
+            m::ListEndpointsDetailsResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_modules_detail` when the state does not model it.
+const ANSWER_LIST_MODULES_DETAIL: &str = "{\"result\":{},\"status\":\"COMPLETED\"}";
 
 /// `GET /v2/extensions/modules`: `list_modules_detail`.
 async fn list_modules_detail(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -778,8 +1048,16 @@ async fn list_modules_detail(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     let result = stub
         .list_modules_detail(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListModulesDetailResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_MODULES_DETAIL,
+            m::ListModulesDetailResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_p_lugin_version` when the state does not model it.
+const ANSWER_LIST_P_LUGIN_VERSION: &str = "{\"offset\":0,\"limit\":10,\"total\":1,\"data\":[{\"plugin_name\":\"emulated-plugin-name\",\"display_name\":\"emulated-display-name\",\"db_record_name\":\"emulated-db-record-name\",\"version\":\"1.0.0\",\"version_description\":\"1.0.0\",\"description\":\"emulated-description\",\"version_attribution\":\"1.0.0\",\"unique_id\":\"fff1d1c80eae8b767c770121c8dd9fcb\",\"op_user\":\"emulated-op-user\",\"op_time\":\"2026-01-01 08:00:00\",\"plugin_composition_type\":\"emulated-plugin-composition-type\",\"plugin_attribution\":\"emulated-plugin-attribution\",\"workspace_id\":\"1ee4d46e9978c266fad1a712dc0dbb99\",\"business_type\":\"emulated-business-type\",\"business_type_display_name\":\"emulated-business-type-display-name\",\"maintainers\":\"emulated-maintainers\",\"icon_url\":\"https://example.com/icon-url\",\"refer_count\":1,\"usage_count\":1,\"runtime_attribution\":\"emulated-runtime-attribution\",\"active\":1,\"version_state\":\"1.0.0\",\"publisher_unique_id\":\"684e21edf81809851c3607d55b06bc84\",\"creator\":\"emulated-creator\",\"create_time\":\"2026-01-01 08:00:00\",\"manifest_version\":\"1.0.0\"}]}";
 
 /// `GET /v1/{domain_id}/agent-plugin/query`: `list_p_lugin_version`.
 async fn list_p_lugin_version(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -792,8 +1070,16 @@ async fn list_p_lugin_version(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     let result = stub
         .list_p_lugin_version(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListPLuginVersionResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_P_LUGIN_VERSION,
+            m::ListPLuginVersionResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_pipeline_runs` when the state does not model it.
+const ANSWER_LIST_PIPELINE_RUNS: &str = "{\"offset\":0,\"limit\":10,\"total\":1,\"pipeline_runs\":[{\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\",\"pipeline_run_id\":\"471f5872f35f56a7962c4cd066943566\",\"executor_id\":\"2868758fb8e64bbcdd27206cd2a69f39\",\"executor_name\":\"emulated-executor-name\",\"stage_status_list\":[],\"status\":\"COMPLETED\",\"run_number\":1,\"trigger_type\":\"emulated-trigger-type\",\"build_params\":{},\"artifact_params\":{},\"start_time\":1767225600000,\"end_time\":1767225600000,\"detail_url\":\"https://example.com/detail-url\",\"modify_url\":\"https://example.com/modify-url\"}]}";
 
 /// `POST /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/list`: `list_pipeline_runs`.
 async fn list_pipeline_runs(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -807,8 +1093,13 @@ async fn list_pipeline_runs(stub: &dyn Pipeline, input: &Input) -> Result<Output
     let result = stub
         .list_pipeline_runs(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListPipelineRunsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_PIPELINE_RUNS, m::ListPipelineRunsResponse::new)
+    })
 }
+
+/// The answer of `list_pipeline_simple_info` when the state does not model it.
+const ANSWER_LIST_PIPELINE_SIMPLE_INFO: &str = "{\"offset\":0,\"limit\":10,\"total\":1,\"result\":[{\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"project_name\":\"emulated-project-name\",\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\",\"pipeline_name\":\"emulated-pipeline-name\",\"creator_id\":\"2ef32eb6be5651c58b4f245f87d8a3ce\",\"creator_name\":\"emulated-creator-name\",\"executor_id\":\"2868758fb8e64bbcdd27206cd2a69f39\",\"executor_name\":\"emulated-executor-name\",\"start_time\":\"2026-01-01 08:00:00\",\"create_time\":\"2026-01-01 08:00:00\",\"watched\":\"emulated-watched\"}]}";
 
 /// `POST /v3/pipelines/list`: `list_pipeline_simple_info`.
 async fn list_pipeline_simple_info(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -819,8 +1110,16 @@ async fn list_pipeline_simple_info(stub: &dyn Pipeline, input: &Input) -> Result
     let result = stub
         .list_pipeline_simple_info(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListPipelineSimpleInfoResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_PIPELINE_SIMPLE_INFO,
+            m::ListPipelineSimpleInfoResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_pipeline_tag` when the state does not model it.
+const ANSWER_LIST_PIPELINE_TAG: &str = "[{\"tag_id\":\"c30c31bff6d99449f02f1cd40a32ff92\",\"name\":\"emulated-name\",\"color\":\"emulated-color\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"project_name\":\"emulated-project-name\"}]";
 
 /// `GET /v5/{project_id}/api/pipeline-tag/list`: `list_pipeline_tag`.
 async fn list_pipeline_tag(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -832,9 +1131,14 @@ async fn list_pipeline_tag(stub: &dyn Pipeline, input: &Input) -> Result<Output,
         .list_pipeline_tag(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::ListPipelineTagResponse::new().set_body(Vec::new())
+        crate::adapter::answer(ANSWER_LIST_PIPELINE_TAG, || {
+            m::ListPipelineTagResponse::new().set_body(Vec::new())
+        })
     })
 }
+
+/// The answer of `list_pipeline_templates` when the state does not model it.
+const ANSWER_LIST_PIPELINE_TEMPLATES: &str = "{\"offset\":0,\"limit\":10,\"total\":1,\"templates\":[{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"name\":\"emulated-name\",\"icon\":\"emulated-icon\",\"manifest_version\":\"1.0.0\",\"language\":\"emulated-language\",\"description\":\"emulated-description\",\"is_system\":false,\"region\":\"emulated-region\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"creator_id\":\"2ef32eb6be5651c58b4f245f87d8a3ce\",\"creator_name\":\"emulated-creator-name\",\"updater_id\":\"67a24d157ca8945af4b95505d3a45ad1\",\"is_collect\":false,\"is_show_source\":false,\"stages\":[]}]}";
 
 /// `POST /v5/{tenant_id}/api/pipeline-templates/list`: `list_pipeline_templates`.
 async fn list_pipeline_templates(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -845,8 +1149,16 @@ async fn list_pipeline_templates(stub: &dyn Pipeline, input: &Input) -> Result<O
     let result = stub
         .list_pipeline_templates(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListPipelineTemplatesResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_PIPELINE_TEMPLATES,
+            m::ListPipelineTemplatesResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_pipelines` when the state does not model it.
+const ANSWER_LIST_PIPELINES: &str = "{\"offset\":0,\"limit\":10,\"total\":1,\"current_system_time\":1767225600000,\"highest_confidentiality\":{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"code\":\"emulated-code\",\"reserve_1\":\"emulated-reserve-1\",\"value\":\"emulated-value\",\"value_en\":\"emulated-value-en\",\"sequence\":1},\"number_of_hidden_data\":1,\"pipelines\":[{\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\",\"name\":\"emulated-name\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"project_name\":\"emulated-project-name\",\"component_id\":\"14bcf00ad2930bd8e7a757eb24179e97\",\"is_publish\":false,\"is_collect\":false,\"manifest_version\":\"1.0.0\",\"create_time\":1767225600000,\"latest_run\":{},\"convert_sign\":1,\"security_level\":1,\"banned\":false,\"description\":\"emulated-description\",\"tag_list\":[]}]}";
 
 /// `POST /v5/{project_id}/api/pipelines/list`: `list_pipelines`.
 async fn list_pipelines(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -857,8 +1169,13 @@ async fn list_pipelines(stub: &dyn Pipeline, input: &Input) -> Result<Output, Ap
     let result = stub
         .list_pipelines(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListPipelinesResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_PIPELINES, m::ListPipelinesResponse::new)
+    })
 }
+
+/// The answer of `list_pipleine_build_result` when the state does not model it.
+const ANSWER_LIST_PIPLEINE_BUILD_RESULT: &str = "{\"offset\":0,\"limit\":10,\"total\":1,\"build_results\":[{\"build_id\":\"8037e5ba39fba559af02f408071ba192\",\"elapse_time\":\"emulated-elapse-time\",\"end_time\":\"2026-01-01 08:00:00\",\"outcome\":\"emulated-outcome\",\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\",\"pipeline_name\":\"emulated-pipeline-name\",\"start_time\":\"2026-01-01 08:00:00\",\"status\":\"COMPLETED\"}]}";
 
 /// `GET /v3/pipelines/build-result`: `list_pipleine_build_result`.
 async fn list_pipleine_build_result(
@@ -875,8 +1192,17 @@ async fn list_pipleine_build_result(
     let result = stub
         .list_pipleine_build_result(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListPipleineBuildResultResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_PIPLEINE_BUILD_RESULT,
+            m::ListPipleineBuildResultResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_plugin_version_number` when the state does not model it.
+const ANSWER_LIST_PLUGIN_VERSION_NUMBER: &str =
+    "{\"offset\":0,\"limit\":10,\"total\":1,\"data\":[\"emulated-data\"]}";
 
 /// `GET /v1/{domain_id}/agent-plugin/all-version`: `list_plugin_version_number`.
 async fn list_plugin_version_number(
@@ -892,8 +1218,16 @@ async fn list_plugin_version_number(
     let result = stub
         .list_plugin_version_number(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListPluginVersionNumberResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_PLUGIN_VERSION_NUMBER,
+            m::ListPluginVersionNumberResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_plugins` when the state does not model it.
+const ANSWER_LIST_PLUGINS: &str = "{\"offset\":0,\"limit\":10,\"total\":1,\"data\":[{\"plugin_name\":\"emulated-plugin-name\",\"display_name\":\"emulated-display-name\",\"db_record_name\":\"emulated-db-record-name\",\"version\":\"1.0.0\",\"version_description\":\"1.0.0\",\"description\":\"emulated-description\",\"version_attribution\":\"1.0.0\",\"unique_id\":\"fff1d1c80eae8b767c770121c8dd9fcb\",\"op_user\":\"emulated-op-user\",\"op_time\":\"2026-01-01 08:00:00\",\"plugin_composition_type\":\"emulated-plugin-composition-type\",\"plugin_attribution\":\"emulated-plugin-attribution\",\"workspace_id\":\"1ee4d46e9978c266fad1a712dc0dbb99\",\"business_type\":\"emulated-business-type\",\"business_type_display_name\":\"emulated-business-type-display-name\",\"maintainers\":\"emulated-maintainers\",\"icon_url\":\"https://example.com/icon-url\",\"refer_count\":1,\"usage_count\":1,\"runtime_attribution\":\"emulated-runtime-attribution\",\"active\":1,\"version_state\":\"1.0.0\",\"publisher_unique_id\":\"684e21edf81809851c3607d55b06bc84\",\"creator\":\"emulated-creator\",\"create_time\":\"2026-01-01 08:00:00\",\"manifest_version\":\"1.0.0\"}]}";
 
 /// `POST /v1/{domain_id}/agent-plugin/query-all`: `list_plugins`.
 async fn list_plugins(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -908,8 +1242,13 @@ async fn list_plugins(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiE
     let result = stub
         .list_plugins(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListPluginsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_PLUGINS, m::ListPluginsResponse::new)
+    })
 }
+
+/// The answer of `list_project_strategy` when the state does not model it.
+const ANSWER_LIST_PROJECT_STRATEGY: &str = "{\"data\":[{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"name\":\"emulated-name\",\"type\":\"emulated-type\",\"version\":\"1.0.0\",\"operator\":\"emulated-operator\",\"operate_time\":1767225600000,\"is_valid\":false,\"level\":\"emulated-level\",\"is_public\":false,\"is_legacy\":false}],\"total\":1}";
 
 /// `GET /v2/{project_id}/rule-sets/query`: `list_project_strategy`.
 async fn list_project_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -931,8 +1270,16 @@ async fn list_project_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Out
     let result = stub
         .list_project_strategy(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListProjectStrategyResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_PROJECT_STRATEGY,
+            m::ListProjectStrategyResponse::new,
+        )
+    })
 }
+
+/// The answer of `list_publisher` when the state does not model it.
+const ANSWER_LIST_PUBLISHER: &str = "{\"offset\":0,\"limit\":10,\"total\":1,\"data\":[{\"publisher_unique_id\":\"684e21edf81809851c3607d55b06bc84\",\"user_id\":\"80c229a4571e9bfacf63c8710b9c4b73\",\"tenant_id\":\"d995e57c3e971eb3a6807723dd2f4f02\",\"description\":\"emulated-description\",\"logo_url\":\"https://example.com/logo-url\",\"website\":\"emulated-website\",\"support_url\":\"https://example.com/support-url\",\"source_url\":\"https://example.com/source-url\",\"en_name\":\"emulated-en-name\",\"name\":\"emulated-name\",\"auth_status\":\"COMPLETED\",\"is_delete\":1,\"last_update_user_name\":\"emulated-last-update-user-name\",\"last_update_user_id\":\"d86b34f29037d75dc8b44d18d84e8a9c\",\"last_update_time\":\"2026-01-01 08:00:00\"}]}";
 
 /// `GET /v1/{domain_id}/publisher/query-all`: `list_publisher`.
 async fn list_publisher(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -947,8 +1294,13 @@ async fn list_publisher(stub: &dyn Pipeline, input: &Input) -> Result<Output, Ap
     let result = stub
         .list_publisher(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListPublisherResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_PUBLISHER, m::ListPublisherResponse::new)
+    })
 }
+
+/// The answer of `list_rule` when the state does not model it.
+const ANSWER_LIST_RULE: &str = "{\"data\":[{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"type\":\"emulated-type\",\"name\":\"emulated-name\",\"version\":\"1.0.0\",\"operator\":\"emulated-operator\",\"operate_time\":1767225600000}],\"total\":1}";
 
 /// `GET /v2/{domain_id}/rules/query`: `list_rule`.
 async fn list_rule(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -969,8 +1321,13 @@ async fn list_rule(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiErro
     let result = stub
         .list_rule(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListRuleResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_RULE, m::ListRuleResponse::new)
+    })
 }
+
+/// The answer of `list_stage_plugins` when the state does not model it.
+const ANSWER_LIST_STAGE_PLUGINS: &str = "{\"full_stage_plugins_item_list\":[{\"plugins_list\":[],\"display_name\":\"emulated-display-name\",\"business_type\":\"emulated-business-type\",\"unique_id\":\"fff1d1c80eae8b767c770121c8dd9fcb\",\"conditions\":[\"emulated-condition\"],\"addables\":[],\"editable\":false,\"removable\":false,\"cloneable\":false,\"disabled\":false}]}";
 
 /// `POST /v1/{domain_id}/relation/stage-plugins`: `list_stage_plugins`.
 async fn list_stage_plugins(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -981,8 +1338,13 @@ async fn list_stage_plugins(stub: &dyn Pipeline, input: &Input) -> Result<Output
     let result = stub
         .list_stage_plugins(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListStagePluginsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_STAGE_PLUGINS, m::ListStagePluginsResponse::new)
+    })
 }
+
+/// The answer of `list_strategy` when the state does not model it.
+const ANSWER_LIST_STRATEGY: &str = "{\"data\":[{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"name\":\"emulated-name\",\"type\":\"emulated-type\",\"version\":\"1.0.0\",\"operator\":\"emulated-operator\",\"operate_time\":1767225600000,\"is_valid\":false,\"level\":\"emulated-level\",\"is_public\":false,\"is_legacy\":false}],\"total\":1}";
 
 /// `GET /v2/{domain_id}/tenant/rule-sets/query`: `list_strategy`.
 async fn list_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1007,8 +1369,13 @@ async fn list_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, Api
     let result = stub
         .list_strategy(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListStrategyResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_STRATEGY, m::ListStrategyResponse::new)
+    })
 }
+
+/// The answer of `list_templates` when the state does not model it.
+const ANSWER_LIST_TEMPLATES: &str = "{\"total\":1,\"page_number\":1,\"page_size\":10,\"content\":[{\"template_id\":\"9d01ca858c4b1471a2dae54f20f191b4\",\"template_name\":\"emulated-template-name\",\"template_type\":\"emulated-template-type\",\"template_url\":\"https://example.com/template-url\",\"user_id\":\"80c229a4571e9bfacf63c8710b9c4b73\",\"user_name\":\"emulated-user-name\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"domain_name\":\"emulated-domain-name\",\"is_build_in\":false,\"region\":\"emulated-region\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"project_name\":\"emulated-project-name\",\"create_time\":\"2026-01-01 08:00:00\",\"last_modify_time\":\"2026-01-01 08:00:00\",\"is_watch\":false,\"description\":\"emulated-description\",\"parameter\":[{\"required\":\"emulated-required\",\"visible\":\"emulated-visible\",\"name\":\"emulated-name\",\"value\":\"emulated-value\",\"description\":\"emulated-description\",\"paramtype\":\"emulated-paramtype\",\"display_type\":\"emulated-display-type\",\"display_name\":\"emulated-display-name\",\"is_static\":false,\"is_default\":false,\"limits\":[{\"disable\":\"emulated-disable\",\"name\":\"emulated-name\",\"displayname\":\"emulated-displayname\",\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"language\":\"emulated-language\"}],\"constraints\":[{\"type\":\"emulated-type\",\"value\":\"emulated-value\",\"errormsg\":\"emulated-errormsg\"}]}],\"flow\":{},\"states\":{},\"can_update\":false,\"can_delete\":false,\"need_hub\":false}]}";
 
 /// `GET /v3/templates`: `list_templates`.
 async fn list_templates(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1034,8 +1401,13 @@ async fn list_templates(stub: &dyn Pipeline, input: &Input) -> Result<Output, Ap
     let result = stub
         .list_templates(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListTemplatesResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_LIST_TEMPLATES, m::ListTemplatesResponse::new)
+    })
 }
+
+/// The answer of `list_variable_groups` when the state does not model it.
+const ANSWER_LIST_VARIABLE_GROUPS: &str = "{\"pipeline_variable_groups\":[{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"name\":\"emulated-name\",\"description\":\"emulated-description\",\"variables\":[],\"related_pipelines\":[],\"creator_id\":\"2ef32eb6be5651c58b4f245f87d8a3ce\",\"updater_id\":\"67a24d157ca8945af4b95505d3a45ad1\",\"creator_name\":\"emulated-creator-name\",\"updater_name\":\"emulated-updater-name\",\"create_time\":1767225600000,\"update_time\":1767225600000}],\"offset\":0,\"limit\":10,\"total\":1}";
 
 /// `POST /v5/{project_id}/api/pipeline/variable/group/list`: `list_variable_groups`.
 async fn list_variable_groups(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1046,8 +1418,16 @@ async fn list_variable_groups(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     let result = stub
         .list_variable_groups(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ListVariableGroupsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_LIST_VARIABLE_GROUPS,
+            m::ListVariableGroupsResponse::new,
+        )
+    })
 }
+
+/// The answer of `publish_plugin` when the state does not model it.
+const ANSWER_PUBLISH_PLUGIN: &str = "\"ok\"";
 
 /// `POST /v1/{domain_id}/agent-plugin/publish-plugin`: `publish_plugin`.
 async fn publish_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1059,9 +1439,14 @@ async fn publish_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Output, Ap
         .publish_plugin(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::PublishPluginResponse::new().set_body(String::new())
+        crate::adapter::answer(ANSWER_PUBLISH_PLUGIN, || {
+            m::PublishPluginResponse::new().set_body(String::new())
+        })
     })
 }
+
+/// The answer of `publish_plugin_bind` when the state does not model it.
+const ANSWER_PUBLISH_PLUGIN_BIND: &str = "\"ok\"";
 
 /// `POST /v1/{domain_id}/agent-plugin/publish-plugin-bind`: `publish_plugin_bind`.
 async fn publish_plugin_bind(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1073,9 +1458,14 @@ async fn publish_plugin_bind(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
         .publish_plugin_bind(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::PublishPluginBindResponse::new().set_body(String::new())
+        crate::adapter::answer(ANSWER_PUBLISH_PLUGIN_BIND, || {
+            m::PublishPluginBindResponse::new().set_body(String::new())
+        })
     })
 }
+
+/// The answer of `publish_plugin_draft` when the state does not model it.
+const ANSWER_PUBLISH_PLUGIN_DRAFT: &str = "\"ok\"";
 
 /// `POST /v1/{domain_id}/agent-plugin/publish-draft`: `publish_plugin_draft`.
 async fn publish_plugin_draft(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1087,9 +1477,14 @@ async fn publish_plugin_draft(stub: &dyn Pipeline, input: &Input) -> Result<Outp
         .publish_plugin_draft(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::PublishPluginDraftResponse::new().set_body(String::new())
+        crate::adapter::answer(ANSWER_PUBLISH_PLUGIN_DRAFT, || {
+            m::PublishPluginDraftResponse::new().set_body(String::new())
+        })
     })
 }
+
+/// The answer of `reject_manual_review` when the state does not model it.
+const ANSWER_REJECT_MANUAL_REVIEW: &str = "{\"success\":true}";
 
 /// `POST /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/{pipeline_run_id}/jobs/{job_run_id}/steps/{step_run_id}/refuse`: `reject_manual_review`.
 async fn reject_manual_review(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1106,8 +1501,16 @@ async fn reject_manual_review(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     let result = stub
         .reject_manual_review(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::RejectManualReviewResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_REJECT_MANUAL_REVIEW,
+            m::RejectManualReviewResponse::new,
+        )
+    })
 }
+
+/// The answer of `remove_pipeline` when the state does not model it.
+const ANSWER_REMOVE_PIPELINE: &str = "{\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\",\"pipeline_name\":\"emulated-pipeline-name\"}";
 
 /// `DELETE /v3/pipelines/{pipeline_id}`: `remove_pipeline`.
 async fn remove_pipeline(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1115,8 +1518,13 @@ async fn remove_pipeline(stub: &dyn Pipeline, input: &Input) -> Result<Output, A
     let result = stub
         .remove_pipeline(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::RemovePipelineResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_REMOVE_PIPELINE, m::RemovePipelineResponse::new)
+    })
 }
+
+/// The answer of `retry_pipeline_run` when the state does not model it.
+const ANSWER_RETRY_PIPELINE_RUN: &str = "{\"success\":true}";
 
 /// `PUT /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/{pipeline_run_id}/retry`: `retry_pipeline_run`.
 async fn retry_pipeline_run(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1131,8 +1539,13 @@ async fn retry_pipeline_run(stub: &dyn Pipeline, input: &Input) -> Result<Output
     let result = stub
         .retry_pipeline_run(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::RetryPipelineRunResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_RETRY_PIPELINE_RUN, m::RetryPipelineRunResponse::new)
+    })
 }
+
+/// The answer of `retry_run_actions_pipeline` when the state does not model it.
+const ANSWER_RETRY_RUN_ACTIONS_PIPELINE: &str = "{}";
 
 /// `POST /v6/{domain_id}/api/pac/pipelines/actions/rerun`: `retry_run_actions_pipeline`.
 async fn retry_run_actions_pipeline(
@@ -1146,8 +1559,16 @@ async fn retry_run_actions_pipeline(
     let result = stub
         .retry_run_actions_pipeline(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::RetryRunActionsPipelineResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_RETRY_RUN_ACTIONS_PIPELINE,
+            m::RetryRunActionsPipelineResponse::new,
+        )
+    })
 }
+
+/// The answer of `run_actions_pipeline` when the state does not model it.
+const ANSWER_RUN_ACTIONS_PIPELINE: &str = "{}";
 
 /// `POST /v6/{domain_id}/api/pac/pipelines/actions/run`: `run_actions_pipeline`.
 async fn run_actions_pipeline(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1158,8 +1579,16 @@ async fn run_actions_pipeline(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     let result = stub
         .run_actions_pipeline(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::RunActionsPipelineResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_RUN_ACTIONS_PIPELINE,
+            m::RunActionsPipelineResponse::new,
+        )
+    })
 }
+
+/// The answer of `run_pipeline` when the state does not model it.
+const ANSWER_RUN_PIPELINE: &str = "{\"pipeline_run_id\":\"471f5872f35f56a7962c4cd066943566\"}";
 
 /// `POST /v5/{project_id}/api/pipelines/{pipeline_id}/run`: `run_pipeline`.
 async fn run_pipeline(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1173,8 +1602,13 @@ async fn run_pipeline(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiE
     let result = stub
         .run_pipeline(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::RunPipelineResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_RUN_PIPELINE, m::RunPipelineResponse::new)
+    })
 }
+
+/// The answer of `show_actions_runs_detail` when the state does not model it.
+const ANSWER_SHOW_ACTIONS_RUNS_DETAIL: &str = "{}";
 
 /// `GET /v6/{domain_id}/api/pac/pipelines/actions/{pipeline_id}/{pipeline_run_id}`: `show_actions_runs_detail`.
 async fn show_actions_runs_detail(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1186,8 +1620,16 @@ async fn show_actions_runs_detail(stub: &dyn Pipeline, input: &Input) -> Result<
     let result = stub
         .show_actions_runs_detail(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowActionsRunsDetailResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_ACTIONS_RUNS_DETAIL,
+            m::ShowActionsRunsDetailResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_alert_policy` when the state does not model it.
+const ANSWER_SHOW_ALERT_POLICY: &str = "{\"policyId\":\"01b7cb343da5f89dc9c16cd73bcdd7b4\",\"name\":\"emulated-name\",\"domainId\":\"173cf58b97362b87d65d2b1049d91176\",\"projectId\":\"3d70ea3951df485eedddec51d7a2fd19\",\"isDefault\":false,\"createTime\":1767225600000,\"rules\":[{\"ruleType\":\"emulated-rule-type\",\"thresholdValue\":1,\"severity\":\"emulated-severity\",\"isEnabled\":false}]}";
 
 /// `GET /v5/{tenant_id}/api/alert/policies/{policy_id}`: `show_alert_policy`.
 async fn show_alert_policy(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1198,8 +1640,13 @@ async fn show_alert_policy(stub: &dyn Pipeline, input: &Input) -> Result<Output,
     let result = stub
         .show_alert_policy(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowAlertPolicyResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_ALERT_POLICY, m::ShowAlertPolicyResponse::new)
+    })
 }
+
+/// The answer of `show_basic_plugin` when the state does not model it.
+const ANSWER_SHOW_BASIC_PLUGIN: &str = "{\"type\":\"emulated-type\",\"name\":\"emulated-name\",\"friendly_name\":\"emulated-friendly-name\",\"category\":\"emulated-category\",\"description\":\"emulated-description\",\"version\":\"1.0.0\",\"version_description\":\"1.0.0\",\"inputs\":[{\"name\":\"emulated-name\",\"type\":\"emulated-type\",\"label\":\"emulated-label\",\"description\":\"emulated-description\",\"default_value\":\"emulated-default-value\",\"required\":false,\"extend_prop\":{},\"validation\":{}}],\"data_source_bindings\":[{\"target\":\"emulated-target\",\"endpointId\":\"bffc24f57de1c33c2082ffd3275c7c35\",\"data_source_name\":\"emulated-data-source-name\"}],\"outputs\":[{\"name\":\"emulated-name\",\"type\":\"emulated-type\",\"description\":\"emulated-description\",\"prop\":{}}],\"execution\":{\"target\":\"emulated-target\",\"type\":\"emulated-type\",\"sha256\":\"emulated-sha256\"}}";
 
 /// `GET /v3/{domain_id}/extension/detail`: `show_basic_plugin`.
 async fn show_basic_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1211,8 +1658,13 @@ async fn show_basic_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Output,
     let result = stub
         .show_basic_plugin(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowBasicPluginResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_BASIC_PLUGIN, m::ShowBasicPluginResponse::new)
+    })
 }
+
+/// The answer of `show_instance_status` when the state does not model it.
+const ANSWER_SHOW_INSTANCE_STATUS: &str = "{\"task_id\":\"9ffc30557836aecc6c0c2e56d65eed0d\",\"task_status\":\"COMPLETED\",\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\",\"pipeline_name\":\"emulated-pipeline-name\",\"pipeline_url\":\"https://example.com/pipeline-url\"}";
 
 /// `GET /v3/templates/{task_id}/status`: `show_instance_status`.
 async fn show_instance_status(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1220,8 +1672,16 @@ async fn show_instance_status(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     let result = stub
         .show_instance_status(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowInstanceStatusResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_INSTANCE_STATUS,
+            m::ShowInstanceStatusResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_pipeline_artifacts` when the state does not model it.
+const ANSWER_SHOW_PIPELINE_ARTIFACTS: &str = "{\"artifacts\":[{\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"name\":\"emulated-name\",\"artifact_version\":\"1.0.0\",\"upload_target\":\"emulated-upload-target\",\"artifact_package_type\":\"emulated-artifact-package-type\",\"artifact_uri\":\"https://example.com/artifact-uri\",\"artifact_download_url_with_id\":\"70b2f663a1b2fbe5d5d148af3a49c354\",\"artifact_type\":\"emulated-artifact-type\",\"hash_code\":[],\"job_id\":\"d1db01b453fc1f5c6406654104b3f423\",\"build_no\":\"emulated-build-no\",\"daily_build_number\":\"emulated-daily-build-number\",\"file_size\":\"emulated-file-size\"}]}";
 
 /// `GET /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/{pipeline_run_id}/artifacts`: `show_pipeline_artifacts`.
 async fn show_pipeline_artifacts(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1233,8 +1693,16 @@ async fn show_pipeline_artifacts(stub: &dyn Pipeline, input: &Input) -> Result<O
     let result = stub
         .show_pipeline_artifacts(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowPipelineArtifactsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_PIPELINE_ARTIFACTS,
+            m::ShowPipelineArtifactsResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_pipeline_detail` when the state does not model it.
+const ANSWER_SHOW_PIPELINE_DETAIL: &str = "{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"name\":\"emulated-name\",\"description\":\"emulated-description\",\"manifest_version\":\"1.0.0\",\"region\":\"emulated-region\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"component_id\":\"14bcf00ad2930bd8e7a757eb24179e97\",\"is_publish\":false,\"creator_id\":\"2ef32eb6be5651c58b4f245f87d8a3ce\",\"creator_name\":\"emulated-creator-name\",\"updater_id\":\"67a24d157ca8945af4b95505d3a45ad1\",\"create_time\":1767225600000,\"update_time\":1767225600000,\"is_collect\":false,\"sources\":[{\"type\":\"emulated-type\",\"params\":{}}],\"variables\":[{\"name\":\"emulated-name\",\"sequence\":1,\"type\":\"emulated-type\",\"value\":\"emulated-value\",\"is_secret\":false,\"description\":\"emulated-description\",\"is_runtime\":false,\"limits\":[\"emulated-limit\"],\"is_reset\":false,\"latest_value\":\"emulated-latest-value\"}],\"schedules\":[{\"uuid\":\"8c04c0e40aad86b252ccab95335a3f7d\",\"type\":\"emulated-type\",\"name\":\"emulated-name\",\"enable\":false,\"days_of_week\":[1],\"time_zone\":\"emulated-time-zone\"}],\"triggers\":[{\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\",\"git_url\":\"https://example.com/git-url\",\"git_type\":\"emulated-git-type\",\"is_auto_commit\":false,\"events\":[],\"hook_id\":\"46cdac03195b1ea2ae32b6665c0e307b\",\"repo_id\":\"b77b4b8c015b679b9721e05071414b76\",\"endpoint_id\":\"bffc24f57de1c33c2082ffd3275c7c35\",\"callback_url\":\"https://example.com/callback-url\",\"security_token\":\"https://example.com/security-token\"}],\"group_id\":\"8be96f438559f70c526625ea9f6c7d83\",\"definition\":\"emulated-definition\",\"security_level\":1,\"origin_id\":\"36181cfe92f93aed927e94dffabe4314\",\"disable_release_branch_management\":false,\"deleted\":false,\"banned\":false,\"from_git_code\":false,\"from_git_code_repo\":false,\"git_code_repo_id\":\"f5d2c70809353ce63c7f678f287b30e9\",\"yaml_definition\":\"emulated-yaml-definition\",\"yaml_content\":\"emulated-yaml-content\",\"agency_name\":\"emulated-agency-name\",\"execution_plans\":[],\"from_source\":1,\"project_name\":\"emulated-project-name\",\"group_name\":\"emulated-group-name\",\"concurrency_control\":{\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\",\"concurrency_number\":1,\"exceed_action\":\"emulated-exceed-action\",\"create_time\":1767225600000,\"update_time\":1767225600000,\"enable\":false},\"tag_ids\":[\"c30c31bff6d99449f02f1cd40a32ff92\"],\"variable_groups\":[\"emulated-variable-group\"],\"security_level_code\":\"https://example.com/security-level-code\",\"subject_id\":\"41862c7d5c16ca2da2a77c292c963506\",\"detail_url\":\"https://example.com/detail-url\",\"modify_url\":\"https://example.com/modify-url\",\"tags\":[],\"is_cr_model\":false,\"variable_group_ids\":[\"2d88d8161f6c3e5775490035573428ba\"],\"pac_source_alias\":\"emulated-pac-source-alias\",\"pac_source_repo_https_endpoint\":\"emulated-pac-source-repo-https-endpoint\"}";
 
 /// `GET /v5/{project_id}/api/pipelines/{pipeline_id}`: `show_pipeline_detail`.
 async fn show_pipeline_detail(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1245,8 +1713,16 @@ async fn show_pipeline_detail(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     let result = stub
         .show_pipeline_detail(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowPipelineDetailResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_PIPELINE_DETAIL,
+            m::ShowPipelineDetailResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_pipeline_group_tree` when the state does not model it.
+const ANSWER_SHOW_PIPELINE_GROUP_TREE: &str = "[{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"name\":\"emulated-name\",\"parent_id\":\"bde3ed904001c57bfebb00aa09f29cf2\",\"path_id\":\"affd0c6b13ff63a6aff5a61cf71afbf7\",\"ordinal\":1,\"creator\":\"emulated-creator\",\"updater\":\"emulated-updater\",\"create_time\":1767225600000,\"update_time\":1767225600000,\"pipeline_count\":1,\"no_group_count\":1}]";
 
 /// `GET /v5/{project_id}/api/pipeline-group/tree`: `show_pipeline_group_tree`.
 async fn show_pipeline_group_tree(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1255,9 +1731,14 @@ async fn show_pipeline_group_tree(stub: &dyn Pipeline, input: &Input) -> Result<
         .show_pipeline_group_tree(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::ShowPipelineGroupTreeResponse::new().set_body(Vec::new())
+        crate::adapter::answer(ANSWER_SHOW_PIPELINE_GROUP_TREE, || {
+            m::ShowPipelineGroupTreeResponse::new().set_body(Vec::new())
+        })
     })
 }
+
+/// The answer of `show_pipeline_log` when the state does not model it.
+const ANSWER_SHOW_PIPELINE_LOG: &str = "{\"has_more\":false,\"end_offset\":\"emulated-end-offset\",\"start_offset\":\"emulated-start-offset\",\"log\":\"emulated-log\",\"step_run_id\":\"0907a2752cd2a45385fa81a8f40a1dda\"}";
 
 /// `POST /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/{pipeline_run_id}/jobs/{job_run_id}/steps/{step_run_id}/logs`: `show_pipeline_log`.
 async fn show_pipeline_log(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1274,8 +1755,13 @@ async fn show_pipeline_log(stub: &dyn Pipeline, input: &Input) -> Result<Output,
     let result = stub
         .show_pipeline_log(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowPipelineLogResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_PIPELINE_LOG, m::ShowPipelineLogResponse::new)
+    })
 }
+
+/// The answer of `show_pipeline_run_detail` when the state does not model it.
+const ANSWER_SHOW_PIPELINE_RUN_DETAIL: &str = "{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\",\"manifest_version\":\"1.0.0\",\"name\":\"emulated-name\",\"description\":\"emulated-description\",\"is_publish\":false,\"executor_id\":\"2868758fb8e64bbcdd27206cd2a69f39\",\"executor_name\":\"emulated-executor-name\",\"status\":\"COMPLETED\",\"trigger_type\":\"emulated-trigger-type\",\"run_number\":1,\"pause_time\":1767225600000,\"start_time\":1767225600000,\"end_time\":1767225600000,\"stages\":[{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"category\":\"emulated-category\",\"name\":\"emulated-name\",\"identifier\":\"emulated-identifier\",\"run_always\":false,\"parallel\":\"emulated-parallel\",\"is_select\":false,\"sequence\":1,\"depends_on\":[\"emulated-depends-on\"],\"condition\":\"emulated-condition\",\"status\":\"COMPLETED\",\"start_time\":1767225600000,\"end_time\":1767225600000,\"pause_time\":1767225600000,\"pre\":[],\"post\":[],\"jobs\":[]}],\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"region\":\"emulated-region\",\"component_id\":\"14bcf00ad2930bd8e7a757eb24179e97\",\"language\":\"emulated-language\",\"sources\":[{\"type\":\"emulated-type\",\"params\":{}}],\"artifacts\":[{\"name\":\"emulated-name\",\"packageType\":\"emulated-package-type\",\"version\":\"1.0.0\",\"downloadUrl\":\"https://example.com/download-url\"}],\"subject_id\":\"41862c7d5c16ca2da2a77c292c963506\",\"group_id\":\"8be96f438559f70c526625ea9f6c7d83\",\"group_name\":\"emulated-group-name\",\"detail_url\":\"https://example.com/detail-url\",\"current_system_time\":1767225600000}";
 
 /// `GET /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/detail`: `show_pipeline_run_detail`.
 async fn show_pipeline_run_detail(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1292,8 +1778,16 @@ async fn show_pipeline_run_detail(stub: &dyn Pipeline, input: &Input) -> Result<
     let result = stub
         .show_pipeline_run_detail(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowPipelineRunDetailResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_PIPELINE_RUN_DETAIL,
+            m::ShowPipelineRunDetailResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_pipeline_template_detail` when the state does not model it.
+const ANSWER_SHOW_PIPELINE_TEMPLATE_DETAIL: &str = "{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"name\":\"emulated-name\",\"icon\":\"emulated-icon\",\"manifest_version\":\"1.0.0\",\"language\":\"emulated-language\",\"description\":\"emulated-description\",\"is_system\":false,\"region\":\"emulated-region\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"variables\":[{\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\",\"name\":\"emulated-name\",\"sequence\":1,\"type\":\"emulated-type\",\"value\":\"emulated-value\",\"is_secret\":false,\"description\":\"emulated-description\",\"is_runtime\":false,\"limits\":[],\"is_reset\":false,\"latest_value\":\"emulated-latest-value\",\"runtime_value\":\"emulated-runtime-value\"}],\"creator_id\":\"2ef32eb6be5651c58b4f245f87d8a3ce\",\"updater_id\":\"67a24d157ca8945af4b95505d3a45ad1\",\"is_collect\":\"emulated-is-collect\",\"is_show_source\":false,\"definition\":\"emulated-definition\"}";
 
 /// `GET /v5/{tenant_id}/api/pipeline-templates/{template_id}`: `show_pipeline_template_detail`.
 async fn show_pipeline_template_detail(
@@ -1307,8 +1801,16 @@ async fn show_pipeline_template_detail(
     let result = stub
         .show_pipeline_template_detail(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowPipelineTemplateDetailResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_PIPELINE_TEMPLATE_DETAIL,
+            m::ShowPipelineTemplateDetailResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_pipleine_status` when the state does not model it.
+const ANSWER_SHOW_PIPLEINE_STATUS: &str = "{\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\",\"pipeline_name\":\"emulated-pipeline-name\",\"executor\":\"emulated-executor\",\"build_id\":\"8037e5ba39fba559af02f408071ba192\",\"start_time\":\"2026-01-01 08:00:00\",\"end_time\":\"2026-01-01 08:00:00\",\"parameters\":[{\"name\":\"emulated-name\",\"value\":\"emulated-value\"}],\"states\":[{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"name\":\"emulated-name\",\"type\":\"emulated-type\",\"start_time\":\"2026-01-01 08:00:00\",\"end_time\":\"2026-01-01 08:00:00\",\"elapsed_time\":\"emulated-elapsed-time\",\"status\":\"COMPLETED\",\"outcome\":\"emulated-outcome\",\"error_code\":\"emulated-error-code\",\"error_msg\":\"emulated-error-msg\",\"children\":[],\"detail_url\":\"https://example.com/detail-url\"}],\"elapsed_time\":\"emulated-elapsed-time\",\"status\":\"COMPLETED\",\"outcome\":\"emulated-outcome\",\"detail_url\":\"https://example.com/detail-url\"}";
 
 /// `GET /v3/pipelines/{pipeline_id}/status`: `show_pipleine_status`.
 async fn show_pipleine_status(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1319,8 +1821,16 @@ async fn show_pipleine_status(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     let result = stub
         .show_pipleine_status(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowPipleineStatusResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_PIPLEINE_STATUS,
+            m::ShowPipleineStatusResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_plugin_inputs` when the state does not model it.
+const ANSWER_SHOW_PLUGIN_INPUTS: &str = "[{\"plugin_name\":\"emulated-plugin-name\",\"display_name\":\"emulated-display-name\",\"data\":[]}]";
 
 /// `POST /v1/{domain_id}/agent-plugin/plugin-input`: `show_plugin_inputs`.
 async fn show_plugin_inputs(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1332,9 +1842,14 @@ async fn show_plugin_inputs(stub: &dyn Pipeline, input: &Input) -> Result<Output
         .show_plugin_inputs(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::ShowPluginInputsResponse::new().set_body(Vec::new())
+        crate::adapter::answer(ANSWER_SHOW_PLUGIN_INPUTS, || {
+            m::ShowPluginInputsResponse::new().set_body(Vec::new())
+        })
     })
 }
+
+/// The answer of `show_plugin_metrics` when the state does not model it.
+const ANSWER_SHOW_PLUGIN_METRICS: &str = "[{\"plugin_name\":\"emulated-plugin-name\",\"display_name\":\"emulated-display-name\",\"data\":[]}]";
 
 /// `POST /v1/{domain_id}/agent-plugin/plugin-metrics`: `show_plugin_metrics`.
 async fn show_plugin_metrics(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1346,9 +1861,14 @@ async fn show_plugin_metrics(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
         .show_plugin_metrics(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::ShowPluginMetricsResponse::new().set_body(Vec::new())
+        crate::adapter::answer(ANSWER_SHOW_PLUGIN_METRICS, || {
+            m::ShowPluginMetricsResponse::new().set_body(Vec::new())
+        })
     })
 }
+
+/// The answer of `show_plugin_outputs` when the state does not model it.
+const ANSWER_SHOW_PLUGIN_OUTPUTS: &str = "[{\"plugin_name\":\"emulated-plugin-name\",\"display_name\":\"emulated-display-name\",\"data\":[]}]";
 
 /// `POST /v1/{domain_id}/agent-plugin/plugin-output`: `show_plugin_outputs`.
 async fn show_plugin_outputs(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1360,9 +1880,14 @@ async fn show_plugin_outputs(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
         .show_plugin_outputs(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::ShowPluginOutputsResponse::new().set_body(Vec::new())
+        crate::adapter::answer(ANSWER_SHOW_PLUGIN_OUTPUTS, || {
+            m::ShowPluginOutputsResponse::new().set_body(Vec::new())
+        })
     })
 }
+
+/// The answer of `show_plugin_version` when the state does not model it.
+const ANSWER_SHOW_PLUGIN_VERSION: &str = "{\"plugin_name\":\"emulated-plugin-name\",\"display_name\":\"emulated-display-name\",\"op_user\":\"emulated-op-user\",\"op_time\":\"2026-01-01 08:00:00\",\"version\":\"1.0.0\",\"unique_id\":\"fff1d1c80eae8b767c770121c8dd9fcb\",\"version_description\":\"1.0.0\",\"version_attribution\":\"1.0.0\",\"plugin_composition_type\":\"emulated-plugin-composition-type\",\"plugin_attribution\":\"emulated-plugin-attribution\",\"input_info\":[{\"unique_id\":\"fff1d1c80eae8b767c770121c8dd9fcb\",\"name\":\"emulated-name\",\"default_value\":\"emulated-default-value\",\"plugin_name\":\"emulated-plugin-name\",\"version\":\"1.0.0\",\"type\":\"emulated-type\",\"workspace_id\":\"1ee4d46e9978c266fad1a712dc0dbb99\",\"validation\":{},\"layout_content\":\"emulated-layout-content\"}],\"plugin_execution\":{\"type\":\"emulated-type\",\"target\":\"emulated-target\",\"file_path\":\"emulated-file-path\"},\"runtime_attribution\":\"emulated-runtime-attribution\"}";
 
 /// `GET /v1/{domain_id}/agent-plugin/detail`: `show_plugin_version`.
 async fn show_plugin_version(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1376,8 +1901,16 @@ async fn show_plugin_version(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
     let result = stub
         .show_plugin_version(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowPluginVersionResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_PLUGIN_VERSION,
+            m::ShowPluginVersionResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_project_strategy` when the state does not model it.
+const ANSWER_SHOW_PROJECT_STRATEGY: &str = "{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"name\":\"emulated-name\",\"type\":\"emulated-type\",\"version\":\"1.0.0\",\"creator\":\"emulated-creator\",\"create_time\":\"2026-01-01 08:00:00\",\"updater\":\"emulated-updater\",\"update_time\":\"2026-01-01 08:00:00\",\"is_valid\":false,\"rule_instances\":[{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"type\":\"emulated-type\",\"name\":\"emulated-name\",\"version\":\"1.0.0\",\"plugin_id\":\"524fcdd83c7efc1272f64680cc5c7adb\",\"plugin_name\":\"emulated-plugin-name\",\"plugin_version\":\"1.0.0\",\"is_valid\":false,\"editable\":false,\"content\":[{\"group_name\":\"emulated-group-name\",\"type\":\"emulated-type\",\"properties\":[{\"key\":\"emulated-key\",\"type\":\"emulated-type\",\"name\":\"emulated-name\",\"value\":\"emulated-value\",\"value_type\":\"emulated-value-type\"}]}],\"parent\":{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"name\":\"emulated-name\",\"type\":\"emulated-type\",\"operator\":\"emulated-operator\",\"operate_time\":1767225600000,\"is_valid\":false}}],\"level\":\"emulated-level\",\"is_public\":false,\"is_legacy\":false}";
 
 /// `GET /v2/{project_id}/rule-sets/{rule_set_id}/gray/detail`: `show_project_strategy`.
 async fn show_project_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1388,8 +1921,16 @@ async fn show_project_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Out
     let result = stub
         .show_project_strategy(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowProjectStrategyResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_PROJECT_STRATEGY,
+            m::ShowProjectStrategyResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_publisher` when the state does not model it.
+const ANSWER_SHOW_PUBLISHER: &str = "{\"publisher_detail_map\":{}}";
 
 /// `POST /v1/{domain_id}/publisher/detail`: `show_publisher`.
 async fn show_publisher(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1400,8 +1941,13 @@ async fn show_publisher(stub: &dyn Pipeline, input: &Input) -> Result<Output, Ap
     let result = stub
         .show_publisher(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowPublisherResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_PUBLISHER, m::ShowPublisherResponse::new)
+    })
 }
+
+/// The answer of `show_rule` when the state does not model it.
+const ANSWER_SHOW_RULE: &str = "{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"type\":\"emulated-type\",\"name\":\"emulated-name\",\"is_valid\":false,\"version\":\"1.0.0\",\"plugin_id\":\"524fcdd83c7efc1272f64680cc5c7adb\",\"plugin_name\":\"emulated-plugin-name\",\"plugin_version\":\"1.0.0\",\"creator\":\"emulated-creator\",\"create_time\":\"2026-01-01 08:00:00\",\"updater\":\"emulated-updater\",\"update_time\":\"2026-01-01 08:00:00\",\"content\":[{\"group_name\":\"emulated-group-name\",\"can_modify_when_inherit\":false,\"properties\":[{\"key\":\"emulated-key\",\"type\":\"emulated-type\",\"name\":\"emulated-name\",\"value\":\"emulated-value\",\"value_type\":\"emulated-value-type\"}]}]}";
 
 /// `GET /v2/{domain_id}/rules/{rule_id}/detail`: `show_rule`.
 async fn show_rule(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1415,8 +1961,13 @@ async fn show_rule(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiErro
     let result = stub
         .show_rule(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowRuleResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_RULE, m::ShowRuleResponse::new)
+    })
 }
+
+/// The answer of `show_step_outputs` when the state does not model it.
+const ANSWER_SHOW_STEP_OUTPUTS: &str = "{\"step_outputs\":[{\"step_run_id\":\"0907a2752cd2a45385fa81a8f40a1dda\",\"output_result\":[]}],\"current_system_time\":1767225600000}";
 
 /// `GET /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/{pipeline_run_id}/steps/outputs`: `show_step_outputs`.
 async fn show_step_outputs(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1431,8 +1982,13 @@ async fn show_step_outputs(stub: &dyn Pipeline, input: &Input) -> Result<Output,
     let result = stub
         .show_step_outputs(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowStepOutputsResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_STEP_OUTPUTS, m::ShowStepOutputsResponse::new)
+    })
 }
+
+/// The answer of `show_strategy` when the state does not model it.
+const ANSWER_SHOW_STRATEGY: &str = "{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"name\":\"emulated-name\",\"type\":\"emulated-type\",\"version\":\"1.0.0\",\"creator\":\"emulated-creator\",\"create_time\":\"2026-01-01 08:00:00\",\"updater\":\"emulated-updater\",\"update_time\":\"2026-01-01 08:00:00\",\"is_valid\":false,\"rule_instances\":[{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"type\":\"emulated-type\",\"name\":\"emulated-name\",\"version\":\"1.0.0\",\"plugin_id\":\"524fcdd83c7efc1272f64680cc5c7adb\",\"plugin_name\":\"emulated-plugin-name\",\"plugin_version\":\"1.0.0\",\"is_valid\":false,\"editable\":false,\"content\":[{\"group_name\":\"emulated-group-name\",\"type\":\"emulated-type\",\"properties\":[{\"key\":\"emulated-key\",\"type\":\"emulated-type\",\"name\":\"emulated-name\",\"value\":\"emulated-value\",\"value_type\":\"emulated-value-type\"}]}],\"parent\":{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"name\":\"emulated-name\",\"type\":\"emulated-type\",\"operator\":\"emulated-operator\",\"operate_time\":1767225600000,\"is_valid\":false}}],\"level\":\"emulated-level\",\"is_public\":false,\"is_legacy\":false}";
 
 /// `GET /v2/{domain_id}/tenant/rule-sets/{rule_set_id}/detail`: `show_strategy`.
 async fn show_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1446,8 +2002,13 @@ async fn show_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, Api
     let result = stub
         .show_strategy(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowStrategyResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SHOW_STRATEGY, m::ShowStrategyResponse::new)
+    })
 }
+
+/// The answer of `show_template_detail` when the state does not model it.
+const ANSWER_SHOW_TEMPLATE_DETAIL: &str = "{\"template_id\":\"9d01ca858c4b1471a2dae54f20f191b4\",\"template_name\":\"emulated-template-name\",\"template_type\":\"emulated-template-type\",\"user_id\":\"80c229a4571e9bfacf63c8710b9c4b73\",\"user_name\":\"emulated-user-name\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"domain_name\":\"emulated-domain-name\",\"is_build_in\":false,\"region\":\"emulated-region\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"project_name\":\"emulated-project-name\",\"create_time\":\"2026-01-01 08:00:00\",\"last_modify_time\":\"2026-01-01 08:00:00\",\"is_watch\":false,\"description\":\"emulated-description\",\"parameter\":[{\"required\":\"emulated-required\",\"visible\":\"emulated-visible\",\"name\":\"emulated-name\",\"value\":\"emulated-value\",\"description\":\"emulated-description\",\"paramtype\":\"emulated-paramtype\",\"display_type\":\"emulated-display-type\",\"display_name\":\"emulated-display-name\",\"is_static\":false,\"is_default\":false,\"limits\":[{\"disable\":\"emulated-disable\",\"name\":\"emulated-name\",\"displayname\":\"emulated-displayname\",\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"language\":\"emulated-language\"}],\"constraints\":[{\"type\":\"emulated-type\",\"value\":\"emulated-value\",\"errormsg\":\"emulated-errormsg\"}]}],\"flow\":{},\"states\":{}}";
 
 /// `GET /v3/templates/{template_id}`: `show_template_detail`.
 async fn show_template_detail(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1461,8 +2022,16 @@ async fn show_template_detail(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     let result = stub
         .show_template_detail(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowTemplateDetailResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_TEMPLATE_DETAIL,
+            m::ShowTemplateDetailResponse::new,
+        )
+    })
 }
+
+/// The answer of `show_variable_group_detail` when the state does not model it.
+const ANSWER_SHOW_VARIABLE_GROUP_DETAIL: &str = "{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"project_id\":\"3d70ea3951df485eedddec51d7a2fd19\",\"domain_id\":\"173cf58b97362b87d65d2b1049d91176\",\"name\":\"emulated-name\",\"description\":\"emulated-description\",\"variables\":[{\"name\":\"emulated-name\",\"sequence\":1,\"type\":\"emulated-type\",\"value\":\"emulated-value\",\"is_secret\":false,\"description\":\"emulated-description\"}],\"related_pipelines\":[{\"id\":\"08b72e07b55c3ac038caacb01152facf\",\"name\":\"emulated-name\"}],\"creator_id\":\"2ef32eb6be5651c58b4f245f87d8a3ce\",\"updater_id\":\"67a24d157ca8945af4b95505d3a45ad1\",\"creator_name\":\"emulated-creator-name\",\"updater_name\":\"emulated-updater-name\",\"create_time\":1767225600000,\"update_time\":1767225600000}";
 
 /// `GET /v5/{project_id}/api/pipeline/variable/group/{id}`: `show_variable_group_detail`.
 async fn show_variable_group_detail(
@@ -1476,8 +2045,16 @@ async fn show_variable_group_detail(
     let result = stub
         .show_variable_group_detail(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::ShowVariableGroupDetailResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_SHOW_VARIABLE_GROUP_DETAIL,
+            m::ShowVariableGroupDetailResponse::new,
+        )
+    })
 }
+
+/// The answer of `start_new_pipeline` when the state does not model it.
+const ANSWER_START_NEW_PIPELINE: &str = "{\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\",\"build_id\":\"8037e5ba39fba559af02f408071ba192\"}";
 
 /// `POST /v3/pipelines/{pipeline_id}/start`: `start_new_pipeline`.
 async fn start_new_pipeline(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1488,8 +2065,13 @@ async fn start_new_pipeline(stub: &dyn Pipeline, input: &Input) -> Result<Output
     let result = stub
         .start_new_pipeline(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::StartNewPipelineResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_START_NEW_PIPELINE, m::StartNewPipelineResponse::new)
+    })
 }
+
+/// The answer of `stop_pipeline_new` when the state does not model it.
+const ANSWER_STOP_PIPELINE_NEW: &str = "{\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\",\"pipeline_name\":\"emulated-pipeline-name\"}";
 
 /// `POST /v3/pipelines/{pipeline_id}/stop`: `stop_pipeline_new`.
 async fn stop_pipeline_new(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1500,8 +2082,13 @@ async fn stop_pipeline_new(stub: &dyn Pipeline, input: &Input) -> Result<Output,
     let result = stub
         .stop_pipeline_new(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::StopPipelineNewResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_STOP_PIPELINE_NEW, m::StopPipelineNewResponse::new)
+    })
 }
+
+/// The answer of `stop_pipeline_run` when the state does not model it.
+const ANSWER_STOP_PIPELINE_RUN: &str = "{\"success\":true}";
 
 /// `POST /v5/{project_id}/api/pipelines/{pipeline_id}/pipeline-runs/{pipeline_run_id}/stop`: `stop_pipeline_run`.
 async fn stop_pipeline_run(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1513,8 +2100,14 @@ async fn stop_pipeline_run(stub: &dyn Pipeline, input: &Input) -> Result<Output,
     let result = stub
         .stop_pipeline_run(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::StopPipelineRunResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_STOP_PIPELINE_RUN, m::StopPipelineRunResponse::new)
+    })
 }
+
+/// The answer of `switch_strategy` when the state does not model it.
+const ANSWER_SWITCH_STRATEGY: &str =
+    "{\"status\":false,\"rule_set_id\":\"ca01f0072d3c684ca1a260f050a9add5\"}";
 
 /// `PUT /v2/{domain_id}/tenant/rule-sets/{rule_set_id}/switch`: `switch_strategy`.
 async fn switch_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1528,8 +2121,13 @@ async fn switch_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, A
     let result = stub
         .switch_strategy(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::SwitchStrategyResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_SWITCH_STRATEGY, m::SwitchStrategyResponse::new)
+    })
 }
+
+/// The answer of `update_basic_plugin` when the state does not model it.
+const ANSWER_UPDATE_BASIC_PLUGIN: &str = "\"ok\"";
 
 /// `POST /v3/{domain_id}/extension/info/update`: `update_basic_plugin`.
 async fn update_basic_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1541,9 +2139,14 @@ async fn update_basic_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
         .update_basic_plugin(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::UpdateBasicPluginResponse::new().set_body(String::new())
+        crate::adapter::answer(ANSWER_UPDATE_BASIC_PLUGIN, || {
+            m::UpdateBasicPluginResponse::new().set_body(String::new())
+        })
     })
 }
+
+/// The answer of `update_pipeline_group` when the state does not model it.
+const ANSWER_UPDATE_PIPELINE_GROUP: &str = "{\"success\":true}";
 
 /// `POST /v5/{project_id}/api/pipeline-group/update`: `update_pipeline_group`.
 async fn update_pipeline_group(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1554,8 +2157,16 @@ async fn update_pipeline_group(stub: &dyn Pipeline, input: &Input) -> Result<Out
     let result = stub
         .update_pipeline_group(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::UpdatePipelineGroupResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_UPDATE_PIPELINE_GROUP,
+            m::UpdatePipelineGroupResponse::new,
+        )
+    })
 }
+
+/// The answer of `update_pipeline_info` when the state does not model it.
+const ANSWER_UPDATE_PIPELINE_INFO: &str = "{\"pipeline_id\":\"782c98cb65e48f791d78d0ffbfafb30c\"}";
 
 /// `PUT /v5/{project_id}/api/pipelines/{pipeline_id}`: `update_pipeline_info`.
 async fn update_pipeline_info(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1572,8 +2183,17 @@ async fn update_pipeline_info(stub: &dyn Pipeline, input: &Input) -> Result<Outp
     let result = stub
         .update_pipeline_info(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::UpdatePipelineInfoResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_UPDATE_PIPELINE_INFO,
+            m::UpdatePipelineInfoResponse::new,
+        )
+    })
 }
+
+/// The answer of `update_pipeline_template` when the state does not model it.
+const ANSWER_UPDATE_PIPELINE_TEMPLATE: &str =
+    "{\"templateId\":\"9d01ca858c4b1471a2dae54f20f191b4\"}";
 
 /// `PUT /v5/{tenant_id}/api/pipeline-templates/{template_id}`: `update_pipeline_template`.
 async fn update_pipeline_template(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1587,8 +2207,16 @@ async fn update_pipeline_template(stub: &dyn Pipeline, input: &Input) -> Result<
     let result = stub
         .update_pipeline_template(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::UpdatePipelineTemplateResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(
+            ANSWER_UPDATE_PIPELINE_TEMPLATE,
+            m::UpdatePipelineTemplateResponse::new,
+        )
+    })
 }
+
+/// The answer of `update_plugin_base_info` when the state does not model it.
+const ANSWER_UPDATE_PLUGIN_BASE_INFO: &str = "\"ok\"";
 
 /// `POST /v1/{domain_id}/agent-plugin/update-info`: `update_plugin_base_info`.
 async fn update_plugin_base_info(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1600,9 +2228,14 @@ async fn update_plugin_base_info(stub: &dyn Pipeline, input: &Input) -> Result<O
         .update_plugin_base_info(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::UpdatePluginBaseInfoResponse::new().set_body(String::new())
+        crate::adapter::answer(ANSWER_UPDATE_PLUGIN_BASE_INFO, || {
+            m::UpdatePluginBaseInfoResponse::new().set_body(String::new())
+        })
     })
 }
+
+/// The answer of `update_plugin_draft` when the state does not model it.
+const ANSWER_UPDATE_PLUGIN_DRAFT: &str = "\"ok\"";
 
 /// `POST /v1/{domain_id}/agent-plugin/edit-draft`: `update_plugin_draft`.
 async fn update_plugin_draft(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1614,9 +2247,15 @@ async fn update_plugin_draft(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
         .update_plugin_draft(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::UpdatePluginDraftResponse::new().set_body(String::new())
+        crate::adapter::answer(ANSWER_UPDATE_PLUGIN_DRAFT, || {
+            m::UpdatePluginDraftResponse::new().set_body(String::new())
+        })
     })
 }
+
+/// The answer of `update_rule` when the state does not model it.
+const ANSWER_UPDATE_RULE: &str =
+    "{\"status\":false,\"rule_id\":\"3e52c06412d8ca895305cfec32e30814\"}";
 
 /// `PUT /v2/{domain_id}/rules/{rule_id}/update`: `update_rule`.
 async fn update_rule(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1630,8 +2269,14 @@ async fn update_rule(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiEr
     let result = stub
         .update_rule(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::UpdateRuleResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_UPDATE_RULE, m::UpdateRuleResponse::new)
+    })
 }
+
+/// The answer of `update_strategy` when the state does not model it.
+const ANSWER_UPDATE_STRATEGY: &str =
+    "{\"status\":false,\"rule_set_id\":\"ca01f0072d3c684ca1a260f050a9add5\"}";
 
 /// `PUT /v2/{domain_id}/tenant/rule-sets/{rule_set_id}/update`: `update_strategy`.
 async fn update_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1645,8 +2290,13 @@ async fn update_strategy(stub: &dyn Pipeline, input: &Input) -> Result<Output, A
     let result = stub
         .update_strategy(request, codearts_transport::RequestOptions::default())
         .await;
-    crate::adapter::json(result, m::UpdateStrategyResponse::new)
+    crate::adapter::json(result, || {
+        crate::adapter::answer(ANSWER_UPDATE_STRATEGY, m::UpdateStrategyResponse::new)
+    })
 }
+
+/// The answer of `upload_basic_plugin` when the state does not model it.
+const ANSWER_UPLOAD_BASIC_PLUGIN: &str = "\"ok\"";
 
 /// `POST /v3/{domain_id}/extension/upload`: `upload_basic_plugin`.
 async fn upload_basic_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1663,9 +2313,14 @@ async fn upload_basic_plugin(stub: &dyn Pipeline, input: &Input) -> Result<Outpu
         .upload_basic_plugin(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::UploadBasicPluginResponse::new().set_body(String::new())
+        crate::adapter::answer(ANSWER_UPLOAD_BASIC_PLUGIN, || {
+            m::UploadBasicPluginResponse::new().set_body(String::new())
+        })
     })
 }
+
+/// The answer of `upload_plugin_icon` when the state does not model it.
+const ANSWER_UPLOAD_PLUGIN_ICON: &str = "\"ok\"";
 
 /// `POST /v1/{domain_id}/common/upload-plugin-icon`: `upload_plugin_icon`.
 async fn upload_plugin_icon(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1681,9 +2336,14 @@ async fn upload_plugin_icon(stub: &dyn Pipeline, input: &Input) -> Result<Output
         .upload_plugin_icon(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::UploadPluginIconResponse::new().set_body(String::new())
+        crate::adapter::answer(ANSWER_UPLOAD_PLUGIN_ICON, || {
+            m::UploadPluginIconResponse::new().set_body(String::new())
+        })
     })
 }
+
+/// The answer of `upload_publisher_icon` when the state does not model it.
+const ANSWER_UPLOAD_PUBLISHER_ICON: &str = "\"ok\"";
 
 /// `POST /v1/{domain_id}/common/upload-publisher-icon`: `upload_publisher_icon`.
 async fn upload_publisher_icon(stub: &dyn Pipeline, input: &Input) -> Result<Output, ApiError> {
@@ -1699,6 +2359,396 @@ async fn upload_publisher_icon(stub: &dyn Pipeline, input: &Input) -> Result<Out
         .upload_publisher_icon(request, codearts_transport::RequestOptions::default())
         .await;
     crate::adapter::json(result, || {
-        m::UploadPublisherIconResponse::new().set_body(String::new())
+        crate::adapter::answer(ANSWER_UPLOAD_PUBLISHER_ICON, || {
+            m::UploadPublisherIconResponse::new().set_body(String::new())
+        })
     })
+}
+
+#[cfg(test)]
+mod answers {
+    use super::*;
+
+    #[test]
+    fn every_sample_answer_is_of_its_response_type() {
+        crate::adapter::check_answer::<m::AcceptCheckpointResponse>(
+            "accept_checkpoint",
+            ANSWER_ACCEPT_CHECKPOINT,
+        );
+        crate::adapter::check_answer::<m::AcceptManualReviewResponse>(
+            "accept_manual_review",
+            ANSWER_ACCEPT_MANUAL_REVIEW,
+        );
+        crate::adapter::check_answer::<m::BatchMovePipelineToGroupResponse>(
+            "batch_move_pipeline_to_group",
+            ANSWER_BATCH_MOVE_PIPELINE_TO_GROUP,
+        );
+        crate::adapter::check_answer::<m::BatchShowPipelinesLatestStatusResponse>(
+            "batch_show_pipelines_latest_status",
+            ANSWER_BATCH_SHOW_PIPELINES_LATEST_STATUS,
+        );
+        crate::adapter::check_answer::<m::CreateAlertPolicyResponse>(
+            "create_alert_policy",
+            ANSWER_CREATE_ALERT_POLICY,
+        );
+        crate::adapter::check_answer::<m::CreateBasicPluginResponse>(
+            "create_basic_plugin",
+            ANSWER_CREATE_BASIC_PLUGIN,
+        );
+        crate::adapter::check_answer::<m::CreatePipelineByTemplateResponse>(
+            "create_pipeline_by_template",
+            ANSWER_CREATE_PIPELINE_BY_TEMPLATE,
+        );
+        crate::adapter::check_answer::<m::CreatePipelineByTemplateIdResponse>(
+            "create_pipeline_by_template_id",
+            ANSWER_CREATE_PIPELINE_BY_TEMPLATE_ID,
+        );
+        crate::adapter::check_answer::<m::CreatePipelineGroupResponse>(
+            "create_pipeline_group",
+            ANSWER_CREATE_PIPELINE_GROUP,
+        );
+        crate::adapter::check_answer::<m::CreatePipelineNewResponse>(
+            "create_pipeline_new",
+            ANSWER_CREATE_PIPELINE_NEW,
+        );
+        crate::adapter::check_answer::<m::CreatePipelineTagResponse>(
+            "create_pipeline_tag",
+            ANSWER_CREATE_PIPELINE_TAG,
+        );
+        crate::adapter::check_answer::<m::CreatePipelineTemplateResponse>(
+            "create_pipeline_template",
+            ANSWER_CREATE_PIPELINE_TEMPLATE,
+        );
+        crate::adapter::check_answer::<m::CreatePluginDraftResponse>(
+            "create_plugin_draft",
+            ANSWER_CREATE_PLUGIN_DRAFT,
+        );
+        crate::adapter::check_answer::<m::CreatePluginVersionResponse>(
+            "create_plugin_version",
+            ANSWER_CREATE_PLUGIN_VERSION,
+        );
+        crate::adapter::check_answer::<m::CreatePublisherResponse>(
+            "create_publisher",
+            ANSWER_CREATE_PUBLISHER,
+        );
+        crate::adapter::check_answer::<m::CreateRuleResponse>("create_rule", ANSWER_CREATE_RULE);
+        crate::adapter::check_answer::<m::CreateStrategyResponse>(
+            "create_strategy",
+            ANSWER_CREATE_STRATEGY,
+        );
+        crate::adapter::check_answer::<m::CreateVariableGroupResponse>(
+            "create_variable_group",
+            ANSWER_CREATE_VARIABLE_GROUP,
+        );
+        crate::adapter::check_answer::<m::DeleteActionsRunPipelineResponse>(
+            "delete_actions_run_pipeline",
+            ANSWER_DELETE_ACTIONS_RUN_PIPELINE,
+        );
+        crate::adapter::check_answer::<m::DeleteAlertPolicyResponse>(
+            "delete_alert_policy",
+            ANSWER_DELETE_ALERT_POLICY,
+        );
+        crate::adapter::check_answer::<m::DeleteBasicPluginResponse>(
+            "delete_basic_plugin",
+            ANSWER_DELETE_BASIC_PLUGIN,
+        );
+        crate::adapter::check_answer::<m::DeletePipelineResponse>(
+            "delete_pipeline",
+            ANSWER_DELETE_PIPELINE,
+        );
+        crate::adapter::check_answer::<m::DeletePipelineGroupResponse>(
+            "delete_pipeline_group",
+            ANSWER_DELETE_PIPELINE_GROUP,
+        );
+        crate::adapter::check_answer::<m::DeletePipelineTagResponse>(
+            "delete_pipeline_tag",
+            ANSWER_DELETE_PIPELINE_TAG,
+        );
+        crate::adapter::check_answer::<m::DeletePipelineTemplateResponse>(
+            "delete_pipeline_template",
+            ANSWER_DELETE_PIPELINE_TEMPLATE,
+        );
+        crate::adapter::check_answer::<m::DeletePluginDraftResponse>(
+            "delete_plugin_draft",
+            ANSWER_DELETE_PLUGIN_DRAFT,
+        );
+        crate::adapter::check_answer::<m::DeletePublisherResponse>(
+            "delete_publisher",
+            ANSWER_DELETE_PUBLISHER,
+        );
+        crate::adapter::check_answer::<m::DeleteRuleResponse>("delete_rule", ANSWER_DELETE_RULE);
+        crate::adapter::check_answer::<m::DeleteStrategyResponse>(
+            "delete_strategy",
+            ANSWER_DELETE_STRATEGY,
+        );
+        crate::adapter::check_answer::<m::DeleteVariableGroupResponse>(
+            "delete_variable_group",
+            ANSWER_DELETE_VARIABLE_GROUP,
+        );
+        crate::adapter::check_answer::<m::InvokeEndpointProxyResponse>(
+            "invoke_endpoint_proxy",
+            ANSWER_INVOKE_ENDPOINT_PROXY,
+        );
+        crate::adapter::check_answer::<m::ListActionsPipelineRunsResponse>(
+            "list_actions_pipeline_runs",
+            ANSWER_LIST_ACTIONS_PIPELINE_RUNS,
+        );
+        crate::adapter::check_answer::<m::ListActionsPipelineRunsByRunIdsResponse>(
+            "list_actions_pipeline_runs_by_run_ids",
+            ANSWER_LIST_ACTIONS_PIPELINE_RUNS_BY_RUN_IDS,
+        );
+        crate::adapter::check_answer::<m::ListAvailablePublisherResponse>(
+            "list_available_publisher",
+            ANSWER_LIST_AVAILABLE_PUBLISHER,
+        );
+        crate::adapter::check_answer::<m::ListBasePluginsResponse>(
+            "list_base_plugins",
+            ANSWER_LIST_BASE_PLUGINS,
+        );
+        crate::adapter::check_answer::<m::ListBasePluginsNewPostResponse>(
+            "list_base_plugins_new_post",
+            ANSWER_LIST_BASE_PLUGINS_NEW_POST,
+        );
+        crate::adapter::check_answer::<m::ListEndpointsDetailsResponse>(
+            "list_endpoints_details",
+            ANSWER_LIST_ENDPOINTS_DETAILS,
+        );
+        crate::adapter::check_answer::<m::ListModulesDetailResponse>(
+            "list_modules_detail",
+            ANSWER_LIST_MODULES_DETAIL,
+        );
+        crate::adapter::check_answer::<m::ListPLuginVersionResponse>(
+            "list_p_lugin_version",
+            ANSWER_LIST_P_LUGIN_VERSION,
+        );
+        crate::adapter::check_answer::<m::ListPipelineRunsResponse>(
+            "list_pipeline_runs",
+            ANSWER_LIST_PIPELINE_RUNS,
+        );
+        crate::adapter::check_answer::<m::ListPipelineSimpleInfoResponse>(
+            "list_pipeline_simple_info",
+            ANSWER_LIST_PIPELINE_SIMPLE_INFO,
+        );
+        crate::adapter::check_answer::<m::ListPipelineTagResponse>(
+            "list_pipeline_tag",
+            ANSWER_LIST_PIPELINE_TAG,
+        );
+        crate::adapter::check_answer::<m::ListPipelineTemplatesResponse>(
+            "list_pipeline_templates",
+            ANSWER_LIST_PIPELINE_TEMPLATES,
+        );
+        crate::adapter::check_answer::<m::ListPipelinesResponse>(
+            "list_pipelines",
+            ANSWER_LIST_PIPELINES,
+        );
+        crate::adapter::check_answer::<m::ListPipleineBuildResultResponse>(
+            "list_pipleine_build_result",
+            ANSWER_LIST_PIPLEINE_BUILD_RESULT,
+        );
+        crate::adapter::check_answer::<m::ListPluginVersionNumberResponse>(
+            "list_plugin_version_number",
+            ANSWER_LIST_PLUGIN_VERSION_NUMBER,
+        );
+        crate::adapter::check_answer::<m::ListPluginsResponse>("list_plugins", ANSWER_LIST_PLUGINS);
+        crate::adapter::check_answer::<m::ListProjectStrategyResponse>(
+            "list_project_strategy",
+            ANSWER_LIST_PROJECT_STRATEGY,
+        );
+        crate::adapter::check_answer::<m::ListPublisherResponse>(
+            "list_publisher",
+            ANSWER_LIST_PUBLISHER,
+        );
+        crate::adapter::check_answer::<m::ListRuleResponse>("list_rule", ANSWER_LIST_RULE);
+        crate::adapter::check_answer::<m::ListStagePluginsResponse>(
+            "list_stage_plugins",
+            ANSWER_LIST_STAGE_PLUGINS,
+        );
+        crate::adapter::check_answer::<m::ListStrategyResponse>(
+            "list_strategy",
+            ANSWER_LIST_STRATEGY,
+        );
+        crate::adapter::check_answer::<m::ListTemplatesResponse>(
+            "list_templates",
+            ANSWER_LIST_TEMPLATES,
+        );
+        crate::adapter::check_answer::<m::ListVariableGroupsResponse>(
+            "list_variable_groups",
+            ANSWER_LIST_VARIABLE_GROUPS,
+        );
+        crate::adapter::check_answer::<m::PublishPluginResponse>(
+            "publish_plugin",
+            ANSWER_PUBLISH_PLUGIN,
+        );
+        crate::adapter::check_answer::<m::PublishPluginBindResponse>(
+            "publish_plugin_bind",
+            ANSWER_PUBLISH_PLUGIN_BIND,
+        );
+        crate::adapter::check_answer::<m::PublishPluginDraftResponse>(
+            "publish_plugin_draft",
+            ANSWER_PUBLISH_PLUGIN_DRAFT,
+        );
+        crate::adapter::check_answer::<m::RejectManualReviewResponse>(
+            "reject_manual_review",
+            ANSWER_REJECT_MANUAL_REVIEW,
+        );
+        crate::adapter::check_answer::<m::RemovePipelineResponse>(
+            "remove_pipeline",
+            ANSWER_REMOVE_PIPELINE,
+        );
+        crate::adapter::check_answer::<m::RetryPipelineRunResponse>(
+            "retry_pipeline_run",
+            ANSWER_RETRY_PIPELINE_RUN,
+        );
+        crate::adapter::check_answer::<m::RetryRunActionsPipelineResponse>(
+            "retry_run_actions_pipeline",
+            ANSWER_RETRY_RUN_ACTIONS_PIPELINE,
+        );
+        crate::adapter::check_answer::<m::RunActionsPipelineResponse>(
+            "run_actions_pipeline",
+            ANSWER_RUN_ACTIONS_PIPELINE,
+        );
+        crate::adapter::check_answer::<m::RunPipelineResponse>("run_pipeline", ANSWER_RUN_PIPELINE);
+        crate::adapter::check_answer::<m::ShowActionsRunsDetailResponse>(
+            "show_actions_runs_detail",
+            ANSWER_SHOW_ACTIONS_RUNS_DETAIL,
+        );
+        crate::adapter::check_answer::<m::ShowAlertPolicyResponse>(
+            "show_alert_policy",
+            ANSWER_SHOW_ALERT_POLICY,
+        );
+        crate::adapter::check_answer::<m::ShowBasicPluginResponse>(
+            "show_basic_plugin",
+            ANSWER_SHOW_BASIC_PLUGIN,
+        );
+        crate::adapter::check_answer::<m::ShowInstanceStatusResponse>(
+            "show_instance_status",
+            ANSWER_SHOW_INSTANCE_STATUS,
+        );
+        crate::adapter::check_answer::<m::ShowPipelineArtifactsResponse>(
+            "show_pipeline_artifacts",
+            ANSWER_SHOW_PIPELINE_ARTIFACTS,
+        );
+        crate::adapter::check_answer::<m::ShowPipelineDetailResponse>(
+            "show_pipeline_detail",
+            ANSWER_SHOW_PIPELINE_DETAIL,
+        );
+        crate::adapter::check_answer::<m::ShowPipelineGroupTreeResponse>(
+            "show_pipeline_group_tree",
+            ANSWER_SHOW_PIPELINE_GROUP_TREE,
+        );
+        crate::adapter::check_answer::<m::ShowPipelineLogResponse>(
+            "show_pipeline_log",
+            ANSWER_SHOW_PIPELINE_LOG,
+        );
+        crate::adapter::check_answer::<m::ShowPipelineRunDetailResponse>(
+            "show_pipeline_run_detail",
+            ANSWER_SHOW_PIPELINE_RUN_DETAIL,
+        );
+        crate::adapter::check_answer::<m::ShowPipelineTemplateDetailResponse>(
+            "show_pipeline_template_detail",
+            ANSWER_SHOW_PIPELINE_TEMPLATE_DETAIL,
+        );
+        crate::adapter::check_answer::<m::ShowPipleineStatusResponse>(
+            "show_pipleine_status",
+            ANSWER_SHOW_PIPLEINE_STATUS,
+        );
+        crate::adapter::check_answer::<m::ShowPluginInputsResponse>(
+            "show_plugin_inputs",
+            ANSWER_SHOW_PLUGIN_INPUTS,
+        );
+        crate::adapter::check_answer::<m::ShowPluginMetricsResponse>(
+            "show_plugin_metrics",
+            ANSWER_SHOW_PLUGIN_METRICS,
+        );
+        crate::adapter::check_answer::<m::ShowPluginOutputsResponse>(
+            "show_plugin_outputs",
+            ANSWER_SHOW_PLUGIN_OUTPUTS,
+        );
+        crate::adapter::check_answer::<m::ShowPluginVersionResponse>(
+            "show_plugin_version",
+            ANSWER_SHOW_PLUGIN_VERSION,
+        );
+        crate::adapter::check_answer::<m::ShowProjectStrategyResponse>(
+            "show_project_strategy",
+            ANSWER_SHOW_PROJECT_STRATEGY,
+        );
+        crate::adapter::check_answer::<m::ShowPublisherResponse>(
+            "show_publisher",
+            ANSWER_SHOW_PUBLISHER,
+        );
+        crate::adapter::check_answer::<m::ShowRuleResponse>("show_rule", ANSWER_SHOW_RULE);
+        crate::adapter::check_answer::<m::ShowStepOutputsResponse>(
+            "show_step_outputs",
+            ANSWER_SHOW_STEP_OUTPUTS,
+        );
+        crate::adapter::check_answer::<m::ShowStrategyResponse>(
+            "show_strategy",
+            ANSWER_SHOW_STRATEGY,
+        );
+        crate::adapter::check_answer::<m::ShowTemplateDetailResponse>(
+            "show_template_detail",
+            ANSWER_SHOW_TEMPLATE_DETAIL,
+        );
+        crate::adapter::check_answer::<m::ShowVariableGroupDetailResponse>(
+            "show_variable_group_detail",
+            ANSWER_SHOW_VARIABLE_GROUP_DETAIL,
+        );
+        crate::adapter::check_answer::<m::StartNewPipelineResponse>(
+            "start_new_pipeline",
+            ANSWER_START_NEW_PIPELINE,
+        );
+        crate::adapter::check_answer::<m::StopPipelineNewResponse>(
+            "stop_pipeline_new",
+            ANSWER_STOP_PIPELINE_NEW,
+        );
+        crate::adapter::check_answer::<m::StopPipelineRunResponse>(
+            "stop_pipeline_run",
+            ANSWER_STOP_PIPELINE_RUN,
+        );
+        crate::adapter::check_answer::<m::SwitchStrategyResponse>(
+            "switch_strategy",
+            ANSWER_SWITCH_STRATEGY,
+        );
+        crate::adapter::check_answer::<m::UpdateBasicPluginResponse>(
+            "update_basic_plugin",
+            ANSWER_UPDATE_BASIC_PLUGIN,
+        );
+        crate::adapter::check_answer::<m::UpdatePipelineGroupResponse>(
+            "update_pipeline_group",
+            ANSWER_UPDATE_PIPELINE_GROUP,
+        );
+        crate::adapter::check_answer::<m::UpdatePipelineInfoResponse>(
+            "update_pipeline_info",
+            ANSWER_UPDATE_PIPELINE_INFO,
+        );
+        crate::adapter::check_answer::<m::UpdatePipelineTemplateResponse>(
+            "update_pipeline_template",
+            ANSWER_UPDATE_PIPELINE_TEMPLATE,
+        );
+        crate::adapter::check_answer::<m::UpdatePluginBaseInfoResponse>(
+            "update_plugin_base_info",
+            ANSWER_UPDATE_PLUGIN_BASE_INFO,
+        );
+        crate::adapter::check_answer::<m::UpdatePluginDraftResponse>(
+            "update_plugin_draft",
+            ANSWER_UPDATE_PLUGIN_DRAFT,
+        );
+        crate::adapter::check_answer::<m::UpdateRuleResponse>("update_rule", ANSWER_UPDATE_RULE);
+        crate::adapter::check_answer::<m::UpdateStrategyResponse>(
+            "update_strategy",
+            ANSWER_UPDATE_STRATEGY,
+        );
+        crate::adapter::check_answer::<m::UploadBasicPluginResponse>(
+            "upload_basic_plugin",
+            ANSWER_UPLOAD_BASIC_PLUGIN,
+        );
+        crate::adapter::check_answer::<m::UploadPluginIconResponse>(
+            "upload_plugin_icon",
+            ANSWER_UPLOAD_PLUGIN_ICON,
+        );
+        crate::adapter::check_answer::<m::UploadPublisherIconResponse>(
+            "upload_publisher_icon",
+            ANSWER_UPLOAD_PUBLISHER_ICON,
+        );
+    }
 }
