@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use secrecy::{ExposeSecret, SecretString};
 use futures_util::StreamExt;
 use tokio::sync::Semaphore;
 
@@ -78,7 +79,8 @@ impl fmt::Debug for ReqwestClient {
 pub struct ReqwestClientBuilder {
     connect_timeout: Duration,
     read_timeout: Duration,
-    proxy: Option<String>,
+    /// A proxy URL may carry a password, so it is kept (and printed by `Debug`) as a secret.
+    proxy: Option<SecretString>,
     user_agent: String,
     pool_max_idle_per_host: usize,
     max_in_flight: usize,
@@ -99,11 +101,10 @@ impl Default for ReqwestClientBuilder {
 
 impl fmt::Debug for ReqwestClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // A proxy URL may carry a password: only say whether there is one.
         f.debug_struct("ReqwestClientBuilder")
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
-            .field("proxy", &self.proxy.as_ref().map(|_| "** redacted **"))
+            .field("proxy", &self.proxy)
             .field("user_agent", &self.user_agent)
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
             .field("max_in_flight", &self.max_in_flight)
@@ -126,7 +127,7 @@ impl ReqwestClientBuilder {
 
     /// Sends every request, `http://` and `https://` alike, through this proxy.
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.proxy = Some(url.into());
+        self.proxy = Some(SecretString::from(url.into()));
         self
     }
 
@@ -160,7 +161,7 @@ impl ReqwestClientBuilder {
             .user_agent(self.user_agent)
             .pool_max_idle_per_host(self.pool_max_idle_per_host);
         if let Some(proxy) = &self.proxy {
-            let proxy = reqwest::Proxy::all(proxy)
+            let proxy = reqwest::Proxy::all(proxy.expose_secret())
                 .map_err(|e| Error::config("the proxy URL is not valid").with_source(e))?;
             builder = builder.proxy(proxy);
         }
@@ -229,4 +230,18 @@ fn map_error(error: reqwest::Error) -> Error {
         (ErrorKind::Io, "the connection failed")
     };
     Error::new(kind, message).with_source(error.without_url())
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn a_proxy_password_never_reaches_debug() {
+        let builder = ReqwestClient::builder().proxy("http://alice:hunter2@proxy.example:3128");
+        let printed = format!("{builder:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(!printed.contains("alice"), "{printed}");
+        assert!(printed.contains("proxy"), "{printed}");
+    }
 }
