@@ -33,9 +33,12 @@
 //!   [`Error::is_throttling`]; a mock builds a service's refusal with [`Error::service`].
 //!   [`error`] has the rest.
 //! - [`stub`]: the trait behind the client, to mock in unit tests.
+//! - [`waiters`]: wait for what an operation started to end, with a backing-off interval, a
+//!   timeout and a typed outcome.
 #![warn(missing_docs)]
 
 mod generated;
+pub mod waiters;
 
 pub use codearts_model::build as model;
 pub use codearts_transport::paging::ItemStream;

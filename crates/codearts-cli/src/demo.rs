@@ -11,7 +11,7 @@
 //! emulator, or a test server alike.
 
 use std::io::Write;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use codearts_auth::{Credentials, TokenProvider};
 use codearts_build::model::{
@@ -21,15 +21,15 @@ use codearts_build::model::{
 use codearts_build::BuildClient;
 use codearts_pipeline::model::{
     CreatePipelineNewRequest, PipelineDTO, RejectManualReviewRequest, RunPipelineDTO,
-    RunPipelineRequest, ShowPipelineRunDetailRequest, ShowPipelineRunDetailResponse,
+    RunPipelineRequest,
 };
 use codearts_pipeline::PipelineClient;
 use codearts_transport::{Endpoint, SharedHttpClient};
 use secrecy::ExposeSecret;
 
 use crate::duration::show;
-use crate::wait::{phase, Phase};
 use crate::CliError;
+use codearts_pipeline::waiters::{ReviewWait, RunOutcome, WaitPolicy};
 
 /// The project the demo works in unless told otherwise.
 pub const DEMO_PROJECT_ID: &str = "c0dea4700000000000000000000000de";
@@ -170,33 +170,27 @@ pub async fn run(target: &DemoTarget, out: &mut dyn Write) -> Result<DemoReport,
     say(out, format!("3. started run {run_id}"));
 
     // 3. Wait for the review, reject it, show the run refused.
-    let detail = |pipeline: &PipelineClient| {
-        let request = ShowPipelineRunDetailRequest::new(project, pipeline_id.clone())
-            .set_pipeline_run_id(run_id.clone());
-        let pipeline = pipeline.clone();
-        async move { pipeline.show_pipeline_run_detail(request).await }
-    };
-    // A step timeout too large for the clock is no deadline.
-    let deadline = Instant::now().checked_add(target.step_timeout);
-    let (job_run_id, step_run_id, status) = loop {
-        let run = detail(&pipeline).await?;
-        let status = run.status.clone().unwrap_or_default();
-        if let Some((job, step)) = review_step(&run) {
-            break (job, step, status);
-        }
-        if phase(&status) != Phase::Running {
-            return Err(CliError::failure(format!(
-                "the run ended ({status}) without reaching a manual review"
-            )));
-        }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
+    // The library's waiter decides what a waiting review and an ended run look like.
+    let waiter = pipeline
+        .run_waiter(project, pipeline_id.clone(), run_id.clone())
+        .policy(WaitPolicy::fixed(target.poll_interval, target.step_timeout));
+    let review = match waiter.until_review().await? {
+        ReviewWait::Pending(review) => review,
+        ReviewWait::Ended(RunOutcome::TimedOut(_)) => {
             return Err(CliError::timeout(format!(
                 "the run did not reach its manual review within {}",
                 show(target.step_timeout)
-            )));
+            )))
         }
-        tokio::time::sleep(target.poll_interval).await;
+        ReviewWait::Ended(outcome) => {
+            return Err(CliError::failure(format!(
+                "the run ended ({}) without reaching a manual review",
+                outcome.status().unwrap_or_default()
+            )))
+        }
     };
+    let status = review.detail.status.clone().unwrap_or_default();
+    let (job_run_id, step_run_id) = (review.job_run_id, review.step_run_id);
     say(
         out,
         format!(
@@ -226,21 +220,15 @@ pub async fn run(target: &DemoTarget, out: &mut dyn Write) -> Result<DemoReport,
                 .unwrap_or_else(|| "(not stated)".to_owned())
         ),
     );
-    // A step timeout too large for the clock is no deadline.
-    let deadline = Instant::now().checked_add(target.step_timeout);
-    let final_status = loop {
-        let run = detail(&pipeline).await?;
-        let status = run.status.clone().unwrap_or_default();
-        if phase(&status) != Phase::Running {
-            break status;
-        }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
+    let final_status = match waiter.until_ended().await? {
+        RunOutcome::TimedOut(last) => {
+            let still = last.and_then(|d| d.status).unwrap_or_default();
             return Err(CliError::timeout(format!(
-                "the run did not end within {} of the rejection (still {status})",
+                "the run did not end within {} of the rejection (still {still})",
                 show(target.step_timeout)
             )));
         }
-        tokio::time::sleep(target.poll_interval).await;
+        outcome => outcome.status().unwrap_or_default().to_owned(),
     };
     say(
         out,
@@ -307,33 +295,4 @@ pub async fn run(target: &DemoTarget, out: &mut dyn Write) -> Result<DemoReport,
         final_status,
         job_id,
     })
-}
-
-/// The job run and step run ids of the run's manual review step, once it is waiting.
-fn review_step(run: &ShowPipelineRunDetailResponse) -> Option<(String, String)> {
-    for stage in run.stages.iter().flatten() {
-        for job in stage.jobs.iter().flatten() {
-            for step in job.steps.iter().flatten() {
-                let text = format!(
-                    "{} {}",
-                    step.task.as_deref().unwrap_or_default(),
-                    step.name.as_deref().unwrap_or_default()
-                )
-                .to_ascii_lowercase();
-                let is_review = text.contains("manual") || text.contains("review");
-                let waiting = phase(step.status.as_deref().unwrap_or_default()) == Phase::Running
-                    && !step
-                        .status
-                        .as_deref()
-                        .unwrap_or_default()
-                        .eq_ignore_ascii_case("INIT");
-                if is_review && waiting {
-                    if let (Some(job_id), Some(step_id)) = (&job.id, &step.id) {
-                        return Some((job_id.clone(), step_id.clone()));
-                    }
-                }
-            }
-        }
-    }
-    None
 }

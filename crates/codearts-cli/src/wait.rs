@@ -1,19 +1,15 @@
-//! `pipeline wait-run` and `build wait-build`: poll until a run ends.
+//! `pipeline wait-run` and `build wait-build`: the facades' waiters
+//! (`codearts_pipeline::waiters`, `codearts_build::waiters`) with a progress line on stderr.
 //!
-//! - A pipeline run is read with `show_pipeline_run_detail`; its `status` is `COMPLETED` on
-//!   success and `FAILED`, `CANCELED` (and, defensively, `STOPPED`, `REFUSED`, ...) when it
-//!   failed, was refused or was stopped. Anything else (`INIT`, `QUEUED`, `RUNNING`, `PAUSED`
-//!   at a manual review, ...) is still going.
-//! - A build is read with `show_job_status` (is the job building?) and
-//!   `show_history_details` (the build's steps): it has ended when the job is not building
-//!   and every step has an end status; it succeeded when no step failed.
+//! What counts as ended, succeeded or failed is the library's call (its status tables); a
+//! failed, refused or stopped run or build exits with [`EXIT_FAILED`].
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use codearts_build::model::{ShowHistoryDetailsRequest, ShowJobStatusRequest};
+use codearts_build::waiters::{BuildOutcome, BuildPhase, BuildState};
 use codearts_build::BuildClient;
-use codearts_pipeline::model::ShowPipelineRunDetailRequest;
+use codearts_pipeline::waiters::{RunOutcome, WaitPolicy};
 use codearts_pipeline::PipelineClient;
 
 use crate::duration::show;
@@ -21,37 +17,6 @@ use crate::{CliError, EXIT_FAILED, EXIT_OK};
 
 /// How long a wait lasts without `--timeout`.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(600);
-
-/// Where a status stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// Still going.
-    Running,
-    /// Ended well.
-    Succeeded,
-    /// Failed, was refused, stopped or cancelled.
-    Failed,
-}
-
-/// The phase of a run or step status (case-insensitive).
-pub fn phase(status: &str) -> Phase {
-    match status.trim().to_ascii_uppercase().as_str() {
-        "COMPLETED" | "COMPLETE" | "SUCCESS" | "SUCCEEDED" | "SUCCEED" | "PASSED" | "DONE"
-        | "FINISHED" => Phase::Succeeded,
-        "FAILED" | "FAILURE" | "FAIL" | "ERROR" | "CANCELED" | "CANCELLED" | "CANCEL"
-        | "ABORTED" | "ABORT" | "STOPPED" | "STOP" | "REFUSED" | "REJECTED" | "TERMINATED"
-        | "TIMEOUT" | "TIMEDOUT" | "TIMED_OUT" => Phase::Failed,
-        _ => Phase::Running,
-    }
-}
-
-/// The phase of a build step: skipped steps have ended without failing.
-fn step_phase(status: &str) -> Phase {
-    match status.trim().to_ascii_uppercase().as_str() {
-        "SKIPPED" | "SKIP" | "IGNORED" => Phase::Succeeded,
-        _ => phase(status),
-    }
-}
 
 /// One line of progress on stderr: rewritten in place on a terminal, a new line on each
 /// change otherwise.
@@ -110,6 +75,13 @@ pub struct Poll {
     pub timeout: Duration,
 }
 
+impl Poll {
+    /// The library's policy for this wait: the interval the user chose, kept fixed.
+    fn policy(self) -> WaitPolicy {
+        WaitPolicy::fixed(self.interval, self.timeout)
+    }
+}
+
 /// What a wait ended with: the exit code and the last answer read.
 pub struct Waited {
     /// [`EXIT_OK`] or [`EXIT_FAILED`].
@@ -127,19 +99,30 @@ pub async fn pipeline_run(
     poll: Poll,
 ) -> Result<Waited, CliError> {
     let what = format!("pipeline run {run_id}");
+    let started = Instant::now();
     let mut progress = Progress::new();
-    let result = until(poll, &what, &mut progress, || async {
-        let request =
-            ShowPipelineRunDetailRequest::new(project_id, pipeline_id).set_pipeline_run_id(run_id);
-        let detail = client.show_pipeline_run_detail(request).await?;
-        let status = detail.status.clone().unwrap_or_default();
-        let state = format!("{what}: {}", or_unknown(&status));
-        let value = serde_json::to_value(&detail).unwrap_or_default();
-        Ok((phase(&status), state, value))
-    })
-    .await;
+    let mut last_state = String::from("no answer yet");
+    let outcome = {
+        let waiter = client
+            .run_waiter(project_id, pipeline_id, run_id)
+            .policy(poll.policy())
+            .observe(|detail| {
+                let status = detail.status.as_deref().unwrap_or_default();
+                last_state = format!("{what}: {}", or_unknown(status));
+                progress.update(&last_state, started.elapsed());
+            });
+        waiter.until_ended().await
+    };
     progress.finish();
-    result
+    let (code, detail) = match outcome? {
+        RunOutcome::Succeeded(d) => (EXIT_OK, d),
+        RunOutcome::Failed(d) | RunOutcome::Stopped(d) => (EXIT_FAILED, d),
+        RunOutcome::TimedOut(_) => return Err(timed_out(poll, &what, &last_state)),
+    };
+    Ok(Waited {
+        code,
+        last: serde_json::to_value(&detail).unwrap_or_default(),
+    })
 }
 
 /// Waits for build `build_no` of job `job_id` to end.
@@ -150,56 +133,62 @@ pub async fn build(
     poll: Poll,
 ) -> Result<Waited, CliError> {
     let what = format!("build {job_id} #{build_no}");
+    let started = Instant::now();
     let mut progress = Progress::new();
-    let result = until(poll, &what, &mut progress, || async {
-        let building = client
-            .show_job_status(ShowJobStatusRequest::new(job_id))
-            .await?
-            .result
-            .unwrap_or(false);
-        let details = client
-            .show_history_details(ShowHistoryDetailsRequest::new(job_id, build_no))
-            .await?;
-        let steps = details.build_steps.clone().unwrap_or_default();
-        let phases: Vec<Phase> = steps
-            .iter()
-            .map(|s| step_phase(s.status.as_deref().unwrap_or_default()))
-            .collect();
-        let phase = if phases.contains(&Phase::Failed) && !building {
-            Phase::Failed
-        } else if !building && !phases.is_empty() && phases.iter().all(|p| *p == Phase::Succeeded) {
-            Phase::Succeeded
-        } else {
-            Phase::Running
-        };
-        let done = phases.iter().filter(|p| **p != Phase::Running).count();
-        let current = steps
-            .iter()
-            .find(|s| step_phase(s.status.as_deref().unwrap_or_default()) != Phase::Succeeded)
-            .map(|s| {
-                format!(
-                    ", {} {}",
-                    s.name.as_deref().unwrap_or("step"),
-                    or_unknown(s.status.as_deref().unwrap_or_default())
-                )
-            })
-            .unwrap_or_default();
-        let word = match phase {
-            Phase::Running if building => "building",
-            Phase::Running => "waiting",
-            Phase::Succeeded => "succeeded",
-            Phase::Failed => "failed",
-        };
-        let state = format!(
-            "{what}: {word}, {done}/{} steps ended{current}",
-            steps.len()
-        );
-        let value = serde_json::to_value(&details).unwrap_or_default();
-        Ok((phase, state, value))
-    })
-    .await;
+    let mut last_state = String::from("no answer yet");
+    let outcome = {
+        let waiter = client
+            .build_waiter(job_id, build_no)
+            .policy(poll.policy())
+            .observe(|state| {
+                last_state = format!("{what}: {}", describe(state));
+                progress.update(&last_state, started.elapsed());
+            });
+        waiter.until_ended().await
+    };
     progress.finish();
-    result
+    let (code, state) = match outcome? {
+        BuildOutcome::Succeeded(s) => (EXIT_OK, s),
+        BuildOutcome::Failed(s) | BuildOutcome::Stopped(s) => (EXIT_FAILED, s),
+        BuildOutcome::TimedOut(_) => return Err(timed_out(poll, &what, &last_state)),
+    };
+    Ok(Waited {
+        code,
+        last: serde_json::to_value(&state.details).unwrap_or_default(),
+    })
+}
+
+/// One build reading in words: `building, 1/2 steps ended, step 1 running`.
+fn describe(state: &BuildState) -> String {
+    let word = match state.phase() {
+        BuildPhase::Running if state.building => "building",
+        BuildPhase::Running => "waiting",
+        BuildPhase::Succeeded => "succeeded",
+        BuildPhase::Failed => "failed",
+        BuildPhase::Stopped => "stopped",
+    };
+    let current = state
+        .current_step()
+        .map(|s| {
+            format!(
+                ", {} {}",
+                s.name.as_deref().unwrap_or("step"),
+                or_unknown(s.status.as_deref().unwrap_or_default())
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "{word}, {}/{} steps ended{current}",
+        state.steps_ended(),
+        state.steps().len()
+    )
+}
+
+fn timed_out(poll: Poll, what: &str, last_state: &str) -> CliError {
+    CliError::timeout(format!(
+        "timed out after {} waiting for {what} (last seen: {last_state})",
+        show(poll.timeout)
+    ))
 }
 
 fn or_unknown(status: &str) -> &str {
@@ -207,86 +196,5 @@ fn or_unknown(status: &str) -> &str {
         "(no status yet)"
     } else {
         status
-    }
-}
-
-async fn until<F, Fut>(
-    poll: Poll,
-    what: &str,
-    progress: &mut Progress,
-    mut read: F,
-) -> Result<Waited, CliError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(Phase, String, serde_json::Value), CliError>>,
-{
-    let started = Instant::now();
-    // A timeout too large for the clock (`--timeout 9223372036854775807`) is no deadline.
-    let deadline = started.checked_add(poll.timeout);
-    let left = || {
-        deadline.map_or(Duration::MAX, |d| {
-            d.saturating_duration_since(Instant::now())
-        })
-    };
-    let mut last_state = String::from("no answer yet");
-    loop {
-        let remaining = left();
-        let timed_out = || {
-            CliError::timeout(format!(
-                "timed out after {} waiting for {what} (last seen: {last_state})",
-                show(poll.timeout)
-            ))
-        };
-        let (phase, state, value) = match tokio::time::timeout(remaining, read()).await {
-            Ok(answer) => answer?,
-            Err(_) => {
-                progress.finish();
-                return Err(timed_out());
-            }
-        };
-        progress.update(&state, started.elapsed());
-        last_state = state;
-        match phase {
-            Phase::Succeeded => {
-                return Ok(Waited {
-                    code: EXIT_OK,
-                    last: value,
-                })
-            }
-            Phase::Failed => {
-                return Ok(Waited {
-                    code: EXIT_FAILED,
-                    last: value,
-                })
-            }
-            Phase::Running => {}
-        }
-        let remaining = left();
-        if remaining.is_zero() {
-            progress.finish();
-            return Err(CliError::timeout(format!(
-                "timed out after {} waiting for {what} (last seen: {last_state})",
-                show(poll.timeout)
-            )));
-        }
-        tokio::time::sleep(poll.interval.min(remaining)).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn phases() {
-        assert_eq!(phase("COMPLETED"), Phase::Succeeded);
-        assert_eq!(phase("success"), Phase::Succeeded);
-        assert_eq!(phase("FAILED"), Phase::Failed);
-        assert_eq!(phase("CANCELED"), Phase::Failed);
-        assert_eq!(phase("aborted"), Phase::Failed);
-        assert_eq!(phase("RUNNING"), Phase::Running);
-        assert_eq!(phase("PAUSED"), Phase::Running);
-        assert_eq!(phase(""), Phase::Running);
-        assert_eq!(step_phase("skipped"), Phase::Succeeded);
     }
 }

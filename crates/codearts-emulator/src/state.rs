@@ -38,7 +38,8 @@ pub struct Caller {
     pub role_id: i64,
 }
 
-/// The status words of pipeline runs, stages, jobs and steps.
+/// The status words of pipeline runs, stages, jobs and steps this server sends. The client
+/// side reads them in one place, `codearts_pipeline::waiters::run_phase`.
 pub mod status {
     /// Still going.
     pub const RUNNING: &str = "RUNNING";
