@@ -3,7 +3,9 @@
 //! - `import-spec`: reads the official SDK packages (pinned) and writes `spec/*.json`.
 //! - `codegen [--check]`: renders models, facades and tests from `spec/`.
 //! - `release [--dry-run]`: bumps versions, writes the changelog, dry-runs `cargo publish`.
+//! - `bench [--quick] [...]`: builds and runs the end-to-end benchmark (`codearts-bench`).
 
+mod bench;
 mod codegen;
 mod import_spec;
 mod release;
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         "import-spec" => import_spec::run(rest),
         "codegen" => codegen::run(rest),
         "release" => release::run(rest),
+        "bench" => bench::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
@@ -53,4 +56,7 @@ commands:
   import-spec [--offline]   read the pinned official SDK packages and rewrite spec/
   codegen [--check]         render generated code from spec/ (--check: fail if stale)
   release [--bump patch|minor|major] [--dry-run]
-                            bump versions, write CHANGELOG.md, dry-run cargo publish";
+                            bump versions, write CHANGELOG.md, dry-run cargo publish
+  bench [--quick] [--rounds N] [--calls N] [--no-python] [...]
+                            build (release) and run the end-to-end benchmark; JSON in
+                            target/bench/e2e.json (see docs/benchmarks.md)";
