@@ -12,11 +12,30 @@ use crate::workspace_root;
 pub fn run(args: &[String]) -> Result<(), String> {
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(&cargo)
+    let mut build = Command::new(&cargo);
+    build
         .current_dir(&root)
-        .args(["build", "--release", "--quiet", "-p", "codearts-bench"])
-        .status()
-        .map_err(|e| format!("{cargo}: {e}"))?;
+        .args(["build", "--release", "--quiet", "-p", "codearts-bench"]);
+    // `cargo run` gave this process the package variables of xtask. Passed on, they make
+    // cargo rebuild every release dependency: ring's build script asks to rerun when
+    // CARGO_MANIFEST_DIR changes, and cargo compares it with its own environment.
+    for (name, _) in std::env::vars_os() {
+        let is_package_var = name.to_str().is_some_and(|n| {
+            n.starts_with("CARGO_PKG_")
+                || matches!(
+                    n,
+                    "CARGO_MANIFEST_DIR"
+                        | "CARGO_MANIFEST_PATH"
+                        | "CARGO_CRATE_NAME"
+                        | "CARGO_BIN_NAME"
+                        | "CARGO_PRIMARY_PACKAGE"
+                )
+        });
+        if is_package_var {
+            build.env_remove(name);
+        }
+    }
+    let status = build.status().map_err(|e| format!("{cargo}: {e}"))?;
     if !status.success() {
         return Err("building codearts-bench failed".to_owned());
     }

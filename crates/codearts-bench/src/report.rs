@@ -13,9 +13,11 @@ struct Round {
     rate: f64,
     p50_us: f64,
     p99_us: f64,
+    p90_us: f64,
+    p999_us: f64,
     cpu_us: f64,
     allocations: f64,
-    connections: u64,
+    connections: Option<u64>,
     server_cpu_us: Option<f64>,
 }
 
@@ -37,6 +39,8 @@ impl Side {
                 rate: m.batch.rate(),
                 p50_us: m.batch.latency_us(50.0),
                 p99_us: m.batch.latency_us(99.0),
+                p90_us: m.batch.latency_us(90.0),
+                p999_us: m.batch.latency_us(99.9),
                 cpu_us: m.batch.cpu_us_per_call(),
                 allocations: m.batch.allocations_per_call(),
                 connections: m.connections,
@@ -59,6 +63,10 @@ impl Side {
         self.median_of(|r| r.server_cpu_us.unwrap_or(f64::NAN))
     }
 
+    fn connections(&self) -> f64 {
+        self.median_of(|r| r.connections.map_or(f64::NAN, |c| c as f64))
+    }
+
     fn errors(&self) -> u64 {
         self.rounds.iter().map(|r| r.errors).sum()
     }
@@ -70,7 +78,7 @@ impl Side {
             "p99_us": self.median_of(|r| r.p99_us),
             "cpu_us_per_call": self.median_of(|r| r.cpu_us),
             "allocations_per_call": self.median_of(|r| r.allocations),
-            "connections_opened": self.median_of(|r| r.connections as f64),
+            "connections_opened": finite(self.connections()),
             "server_cpu_us_per_request": finite(self.server_cpu()),
         })
     }
@@ -83,7 +91,8 @@ impl Side {
             .map(|r| {
                 json!({
                     "calls": r.calls, "errors": r.errors, "calls_per_sec": r.rate,
-                    "p50_us": r.p50_us, "p99_us": r.p99_us, "cpu_us_per_call": r.cpu_us,
+                    "p50_us": r.p50_us, "p90_us": r.p90_us, "p99_us": r.p99_us,
+                    "p99_9_us": r.p999_us, "cpu_us_per_call": r.cpu_us,
                     "allocations_per_call": r.allocations, "connections_opened": r.connections,
                     "server_cpu_us_per_request": r.server_cpu_us,
                 })
@@ -164,7 +173,7 @@ impl Table {
                 cell(side.median_of(|r| r.p99_us), 10, 1),
                 cell(side.median_of(|r| r.cpu_us), 13, 1),
                 cell(side.median_of(|r| r.allocations), 13, 1),
-                cell(side.median_of(|r| r.connections as f64), 7, 0),
+                cell(side.connections(), 7, 0),
                 cell(side.server_cpu(), 19, 1),
                 side.errors(),
             ));
