@@ -4,7 +4,9 @@
 //! - `apply-overlay [--check]`: merges `spec/overlay/*.json` (retry safety, paging) into `spec/`.
 //! - `codegen [--check]`: renders models, facades and tests from `spec/`.
 //! - `release [--dry-run]`: bumps versions, writes the changelog, dry-runs `cargo publish`.
+//! - `bench [--quick] [...]`: builds and runs the end-to-end benchmark (`codearts-bench`).
 
+mod bench;
 mod codegen;
 mod import_spec;
 mod overlay;
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         "apply-overlay" => overlay::run(rest),
         "codegen" => codegen::run(rest),
         "release" => release::run(rest),
+        "bench" => bench::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
@@ -57,4 +60,7 @@ commands:
   apply-overlay [--check]   merge spec/overlay/ (retry safety, paging) into spec/
   codegen [--check]         render generated code from spec/ (--check: fail if stale)
   release [--bump patch|minor|major] [--dry-run]
-                            bump versions, write CHANGELOG.md, dry-run cargo publish";
+                            bump versions, write CHANGELOG.md, dry-run cargo publish
+  bench [--quick] [--rounds N] [--calls N] [--no-python] [...]
+                            build (release) and run the end-to-end benchmark; JSON in
+                            target/bench/e2e.json (see docs/benchmarks.md)";
