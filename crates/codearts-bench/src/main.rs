@@ -25,8 +25,9 @@ use std::time::{Duration, SystemTime};
 use codearts_build::model::ShowProjectJobPermissionRequest;
 use codearts_build::BuildClient;
 use codearts_emulator::fixture::{DEMO_AK, DEMO_PROJECT_ID, DEMO_SK};
+use codearts_pipeline::config::{AkSkCredentials, Credentials};
 use codearts_pipeline::model::RejectManualReviewRequest;
-use codearts_pipeline::{AkSkCredentials, Credentials, PipelineClient};
+use codearts_pipeline::PipelineClient;
 use serde_json::{json, Value};
 
 use child::ServerChild;
