@@ -105,6 +105,14 @@ impl ServeArgs {
                     None => std::env::temp_dir()
                         .join(format!("codearts-emulator-{}-ca.pem", std::process::id())),
                 });
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    format!(
+                        "cannot create {} for the CA certificate: {e}",
+                        dir.display()
+                    )
+                })?;
+            }
             tls.write_ca(&path).map_err(|e| {
                 format!("cannot write the CA certificate to {}: {e}", path.display())
             })?;

@@ -134,3 +134,40 @@ async fn the_binary_serves_https_and_writes_its_ca_where_asked() {
     assert!(ca.unwrap().contains("BEGIN CERTIFICATE"));
     assert_eq!(answer.unwrap(), 401);
 }
+
+/// With a state directory and no `--tls-ca-out`, the CA goes into the state directory, which
+/// the emulator creates if it does not exist yet.
+#[tokio::test]
+async fn the_ca_goes_into_a_new_state_directory() {
+    let root = std::env::temp_dir().join(format!("codearts-tls-state-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let state_dir = root.join("not-yet").join("state");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_codearts-emulator"))
+        .args(["--listen", "127.0.0.1:0", "--tls", "--state-dir"])
+        .arg(&state_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let ca = std::fs::read_to_string(state_dir.join("ca.pem"));
+    let answer = match &ca {
+        Ok(pem) => trusting(pem)
+            .post(format!("{}{LIST}", url.trim()))
+            .send()
+            .await
+            .map(|a| a.status().as_u16()),
+        Err(_) => Ok(0),
+    };
+    let _ = child.kill();
+    let mut stderr = String::new();
+    let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr);
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&root);
+    assert!(url.starts_with("https://"), "url `{url}`, stderr: {stderr}");
+    assert!(ca.is_ok_and(|pem| pem.contains("BEGIN CERTIFICATE")));
+    assert_eq!(answer.unwrap(), 401);
+}
